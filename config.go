@@ -1,0 +1,245 @@
+package defenderhuntingreceiver
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
+)
+
+// APIAdvancedHunting is the Defender XDR advanced hunting API
+// (POST {endpoint}/api/advancedhunting/run).
+const APIAdvancedHunting = "advanced_hunting"
+
+const (
+	defaultEndpoint        = "https://api.security.microsoft.com"
+	defaultAuthority       = "https://login.microsoftonline.com"
+	defaultTimeout         = 5 * time.Minute // the service gives up on a query after 3 minutes; leave time for the body
+	defaultInterval        = 5 * time.Minute
+	defaultLookback        = time.Hour
+	defaultIngestionDelay  = 5 * time.Minute
+	defaultTimestampColumn = "Timestamp"
+
+	// maxLookback is how far back advanced hunting keeps data.
+	maxLookback = 30 * 24 * time.Hour
+)
+
+// Config is the defender_hunting receiver's configuration.
+type Config struct {
+	// HTTP client settings (endpoint, tls, timeout, proxy_url, headers, ...) used for the API calls and for
+	// the token requests. Its own `auth` key is taken by Auth below.
+	confighttp.ClientConfig `mapstructure:",squash"`
+
+	// API selects the service: only "advanced_hunting" for now.
+	API string `mapstructure:"api"`
+
+	// Auth holds the Entra ID application the receiver signs in as.
+	Auth AuthConfig `mapstructure:"auth"`
+
+	// Storage names a storage extension (for example file_storage) that keeps each query's watermark
+	// across restarts. Without it the watermark lives in memory only.
+	Storage *component.ID `mapstructure:"storage"`
+
+	// ColumnsAsAttributes puts every column on the record's attributes as well as in its body.
+	// Turn it off for exporters that index every attribute (splunk_hec makes each one a HEC field).
+	ColumnsAsAttributes bool `mapstructure:"columns_as_attributes"`
+
+	Queries []QueryConfig `mapstructure:"queries"`
+}
+
+// AuthConfig is an Entra ID application registration: a client secret or a client certificate.
+type AuthConfig struct {
+	TenantID     string              `mapstructure:"tenant_id"`
+	ClientID     string              `mapstructure:"client_id"`
+	ClientSecret configopaque.String `mapstructure:"client_secret"`
+	// CertificateFile holds the client certificate and its private key: PEM (key unencrypted) or
+	// PKCS#12.
+	CertificateFile string `mapstructure:"certificate_file"`
+	// CertificatePassword is the PKCS#12 file's password.
+	CertificatePassword configopaque.String `mapstructure:"certificate_password"`
+	// Authority is the Entra ID host that issues tokens.
+	Authority string `mapstructure:"authority"`
+}
+
+// QueryConfig is one KQL query the receiver runs on its own schedule and watermark.
+type QueryConfig struct {
+	// Name identifies the query: its checkpoint, its metrics and the records it emits.
+	Name  string `mapstructure:"name"`
+	Query string `mapstructure:"query"`
+	// Interval is the time between two runs of the query.
+	Interval time.Duration `mapstructure:"interval"`
+	// TimestampColumn is the datetime column the watermark follows and the records are stamped with.
+	TimestampColumn string `mapstructure:"timestamp_column"`
+	// Lookback is how far back the first window reaches when there is no checkpoint.
+	Lookback time.Duration `mapstructure:"lookback"`
+	// IngestionDelay keeps each window this far behind now so that rows still being ingested are
+	// picked up by a later window instead of being missed.
+	IngestionDelay time.Duration `mapstructure:"ingestion_delay"`
+	// ResourceAttributes are static attributes added to the resource of every record of this query,
+	// for routing (for example com.splunk.sourcetype or data_stream.dataset).
+	ResourceAttributes map[string]string `mapstructure:"resource_attributes"`
+}
+
+func createDefaultConfig() component.Config {
+	http := confighttp.NewDefaultClientConfig()
+	http.Endpoint = defaultEndpoint
+	http.Timeout = defaultTimeout
+	return &Config{
+		ClientConfig:        http,
+		API:                 APIAdvancedHunting,
+		Auth:                AuthConfig{Authority: defaultAuthority},
+		ColumnsAsAttributes: true,
+	}
+}
+
+func defaultQueryConfig() QueryConfig {
+	return QueryConfig{
+		Interval:        defaultInterval,
+		TimestampColumn: defaultTimestampColumn,
+		Lookback:        defaultLookback,
+		IngestionDelay:  defaultIngestionDelay,
+	}
+}
+
+// Unmarshal reads the receiver's `auth` section into Auth rather than into the HTTP client's own
+// `auth` field, and starts every query from the per-query defaults so that a value the user sets
+// explicitly (even to zero) is validated as written.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	raw := conf.ToStringMap()
+	authRaw, hasAuth := raw["auth"]
+	queriesRaw, hasQueries := raw["queries"]
+	delete(raw, "auth")
+	delete(raw, "queries")
+
+	type plainConfig Config // without this method, so that decoding does not recurse
+	if err := confmap.NewFromStringMap(raw).Unmarshal((*plainConfig)(cfg)); err != nil {
+		return err
+	}
+	if hasAuth {
+		section := confmap.NewFromStringMap(map[string]any{"auth": authRaw})
+		if err := section.Unmarshal(&struct {
+			Auth *AuthConfig `mapstructure:"auth"`
+		}{&cfg.Auth}); err != nil {
+			return err
+		}
+	}
+	if hasQueries {
+		return cfg.unmarshalQueries(queriesRaw)
+	}
+	return nil
+}
+
+func (cfg *Config) unmarshalQueries(raw any) error {
+	list, ok := raw.([]any)
+	if !ok {
+		return fmt.Errorf("queries: expected a list, got %T", raw)
+	}
+	cfg.Queries = make([]QueryConfig, len(list))
+	for i, item := range list {
+		entry, ok := item.(map[string]any)
+		if !ok {
+			return fmt.Errorf("queries[%d]: expected a mapping, got %T", i, item)
+		}
+		cfg.Queries[i] = defaultQueryConfig()
+		if err := confmap.NewFromStringMap(entry).Unmarshal(&cfg.Queries[i]); err != nil {
+			return fmt.Errorf("queries[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+var (
+	// Query names become storage keys and metric attributes: keep them plain.
+	queryNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	// The timestamp column is written into KQL: only a plain Kusto identifier is accepted.
+	kustoIdentifierPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// Validate checks the configuration; every error names the key (and query) at fault.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if cfg.API != APIAdvancedHunting {
+		errs = append(errs, fmt.Errorf("api: unknown api %q (supported: %q)", cfg.API, APIAdvancedHunting))
+	}
+	if err := validateHTTPSURL(cfg.Endpoint); err != nil {
+		errs = append(errs, fmt.Errorf("endpoint: %w", err))
+	}
+	errs = append(errs, cfg.Auth.validate()...)
+	if len(cfg.Queries) == 0 {
+		errs = append(errs, errors.New("queries: at least one query is required"))
+	}
+	seen := make(map[string]int, len(cfg.Queries))
+	for i, q := range cfg.Queries {
+		if first, dup := seen[q.Name]; dup && q.Name != "" {
+			errs = append(errs, fmt.Errorf("queries[%d] (%q): name: duplicate of queries[%d]", i, q.Name, first))
+		}
+		seen[q.Name] = i
+		for _, err := range q.validate() {
+			errs = append(errs, fmt.Errorf("queries[%d] (%q): %w", i, q.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (a AuthConfig) validate() []error {
+	var errs []error
+	if a.TenantID == "" {
+		errs = append(errs, errors.New("auth.tenant_id: required"))
+	}
+	if a.ClientID == "" {
+		errs = append(errs, errors.New("auth.client_id: required"))
+	}
+	switch {
+	case a.ClientSecret == "" && a.CertificateFile == "":
+		errs = append(errs, errors.New("auth: set client_secret or certificate_file"))
+	case a.ClientSecret != "" && a.CertificateFile != "":
+		errs = append(errs, errors.New("auth: set only one of client_secret and certificate_file"))
+	}
+	if a.CertificatePassword != "" && a.CertificateFile == "" {
+		errs = append(errs, errors.New("auth.certificate_password: only used with certificate_file"))
+	}
+	if err := validateHTTPSURL(a.Authority); err != nil {
+		errs = append(errs, fmt.Errorf("auth.authority: %w", err))
+	}
+	return errs
+}
+
+func (q QueryConfig) validate() []error {
+	var errs []error
+	if !queryNamePattern.MatchString(q.Name) {
+		errs = append(errs, errors.New("name: required, letters, digits, '_', '.' and '-' only"))
+	}
+	if q.Query == "" {
+		errs = append(errs, errors.New("query: must not be empty"))
+	}
+	if q.Interval <= 0 {
+		errs = append(errs, fmt.Errorf("interval: must be > 0, got %s", q.Interval))
+	}
+	if !kustoIdentifierPattern.MatchString(q.TimestampColumn) {
+		errs = append(errs, fmt.Errorf("timestamp_column: %q is not a plain column name", q.TimestampColumn))
+	}
+	if q.Lookback <= 0 || q.Lookback > maxLookback {
+		errs = append(errs, fmt.Errorf("lookback: must be > 0 and at most 30 days (%s), got %s", maxLookback, q.Lookback))
+	}
+	if q.IngestionDelay < 0 || q.IngestionDelay >= maxLookback {
+		errs = append(errs, fmt.Errorf("ingestion_delay: must be >= 0 and under 30 days, got %s", q.IngestionDelay))
+	}
+	return errs
+}
+
+func validateHTTPSURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%q must be an https:// URL", raw)
+	}
+	return nil
+}

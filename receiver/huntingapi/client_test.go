@@ -1,0 +1,187 @@
+package huntingapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// collector is a ResultHandler that keeps copies of what it was given.
+type collector struct {
+	schema []Column
+	rows   []map[string]any
+	rowErr error
+}
+
+func (c *collector) Schema(columns []Column) error { c.schema = columns; return nil }
+
+func (c *collector) Row(row map[string]any) error {
+	if c.rowErr != nil {
+		return c.rowErr
+	}
+	copied := make(map[string]any, len(row))
+	for k, v := range row {
+		copied[k] = v
+	}
+	c.rows = append(c.rows, copied)
+	return nil
+}
+
+func serve(t *testing.T, handler http.HandlerFunc) *Client {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	return NewClient(srv.Client(), srv.URL+"/")
+}
+
+func respond(status int, header http.Header, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+func TestRunSendsTheDocumentedRequest(t *testing.T) {
+	var got struct {
+		method, path, contentType string
+		body                      map[string]any
+	}
+	client := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		got.method, got.path, got.contentType = r.Method, r.URL.Path, r.Header.Get("Content-Type")
+		assert.NoError(t, json.NewDecoder(r.Body).Decode(&got.body))
+		_, _ = io.WriteString(w, `{"Schema":[],"Results":[]}`)
+	})
+	_, err := client.Run(context.Background(), "DeviceProcessEvents\r\n| where FileName == \"Jürgen.exe\"\r| take 1", &collector{})
+	require.NoError(t, err)
+	assert.Equal(t, http.MethodPost, got.method)
+	assert.Equal(t, "/api/advancedhunting/run", got.path)
+	assert.Equal(t, "application/json; charset=utf-8", got.contentType)
+	assert.Equal(t, map[string]any{"Query": "DeviceProcessEvents\n| where FileName == \"Jürgen.exe\"\n| take 1"}, got.body)
+}
+
+func TestRunDecodesResponses(t *testing.T) {
+	schema := []Column{{Name: "Timestamp", Type: "DateTime"}, {Name: "ProcessId", Type: "Int64"}}
+	wantRows := []map[string]any{
+		{"Timestamp": "2020-08-30T06:38:35.7664356Z", "ProcessId": json.Number("9223372036854775807")},
+		{"Timestamp": "2020-08-30T06:38:30.5163363Z", "ProcessId": nil},
+	}
+	const rows = `[{"Timestamp":"2020-08-30T06:38:35.7664356Z","ProcessId":9223372036854775807},` +
+		`{"Timestamp":"2020-08-30T06:38:30.5163363Z","ProcessId":null}]`
+	const schemaJSON = `[{"Name":"Timestamp","Type":"DateTime"},{"Name":"ProcessId","Type":"Int64"}]`
+	tests := []struct {
+		name          string
+		body          string
+		wantExecution float64
+	}{
+		{
+			name:          "documented shape",
+			body:          `{"Stats":{"ExecutionTime":4.62,"resource_usage":{"cpu":{"total cpu":"00:00:19.0625000"}}},"Schema":` + schemaJSON + `,"Results":` + rows + `}`,
+			wantExecution: 4.62,
+		},
+		{
+			name: "lower-case keys and lower-case schema fields, as Graph sends them",
+			body: `{"@odata.context":"x","schema":[{"name":"Timestamp","type":"DateTime"},{"name":"ProcessId","type":"Int64"}],"results":` + rows + `}`,
+		},
+		{
+			name: "rows before the schema are held until it arrives",
+			body: `{"Results":` + rows + `,"Schema":` + schemaJSON + `}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := &collector{}
+			stats, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(context.Background(), "T", got)
+			require.NoError(t, err)
+			assert.Equal(t, schema, got.schema)
+			assert.Equal(t, wantRows, got.rows)
+			assert.InDelta(t, tt.wantExecution, stats.ExecutionTime, 1e-9)
+		})
+	}
+}
+
+func TestRunRefusesIncompleteResponses(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"cut off mid-row", `{"Schema":[{"Name":"A","Type":"String"}],"Results":[{"A":"x"},{"A":"y`},
+		{"cut off after the rows", `{"Schema":[{"Name":"A","Type":"String"}],"Results":[{"A":"x"}]`},
+		{"not JSON", `<html>gateway</html>`},
+		{"no schema", `{"Results":[]}`},
+		{"results not a list", `{"Schema":[],"Results":{}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(context.Background(), "T", &collector{})
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrUnreadableResponse)
+		})
+	}
+}
+
+func TestRunStopsWhenTheHandlerFails(t *testing.T) {
+	refused := errors.New("refused")
+	body := `{"Schema":[{"Name":"A","Type":"String"}],"Results":[{"A":"x"}]}`
+	_, err := serve(t, respond(http.StatusOK, nil, body)).Run(context.Background(), "T", &collector{rowErr: refused})
+	assert.ErrorIs(t, err, refused)
+}
+
+func TestRunSurfacesServiceErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		header http.Header
+		body   string
+		want   Error
+	}{
+		{
+			name:   "semantic error keeps the service's code and message",
+			status: http.StatusBadRequest,
+			body:   `{"error":{"code":"BadRequest","message":"'where' operator: Failed to resolve scalar expression named 'Foo'","target":"abc"}}`,
+			want:   Error{StatusCode: 400, Code: "BadRequest", Message: "'where' operator: Failed to resolve scalar expression named 'Foo'"},
+		},
+		{
+			name:   "throttling with Retry-After in seconds",
+			status: http.StatusTooManyRequests,
+			header: http.Header{"Retry-After": {"17"}},
+			body:   `{"error":{"code":"TooManyRequests","message":"API calls quota exceeded! maximum allowed 45 per 00:01:00"}}`,
+			want:   Error{StatusCode: 429, Code: "TooManyRequests", Message: "API calls quota exceeded! maximum allowed 45 per 00:01:00", RetryAfter: 17 * time.Second},
+		},
+		{
+			name:   "a body that is not the envelope is quoted",
+			status: http.StatusBadGateway,
+			body:   "<html>Bad Gateway</html>\n",
+			want:   Error{StatusCode: 502, Message: "<html>Bad Gateway</html>"},
+		},
+		{
+			name:   "empty body",
+			status: http.StatusInternalServerError,
+			want:   Error{StatusCode: 500},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := serve(t, respond(tt.status, tt.header, tt.body)).Run(context.Background(), "T", &collector{})
+			var apiErr *Error
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tt.want, *apiErr)
+		})
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	assert.Equal(t, "hunting API answered 400: BadRequest: Missing query.",
+		(&Error{StatusCode: 400, Code: "BadRequest", Message: "Missing query."}).Error())
+	assert.Equal(t, "hunting API answered 503 Service Unavailable", (&Error{StatusCode: 503}).Error())
+}

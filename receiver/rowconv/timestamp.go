@@ -1,0 +1,104 @@
+package rowconv
+
+import "time"
+
+// pow10 scales a fraction of n digits (index 9-n) to nanoseconds.
+var pow10 = [...]int{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
+
+// parseDateTime parses an RFC 3339 date-time as the service writes it ("2020-08-30T06:38:35.7664356Z":
+// 7 fractional digits, 100 ns ticks), also with 0 to 9 fractional digits, a numeric offset, or no
+// zone at all (read as UTC, which is what Kusto datetimes are). It is hand-written rather than
+// time.Parse because it runs once per row on the hot path, must take the zone-less form too, and
+// must not allocate on failure. Every fractional digit is kept: rounding to a coarser unit would
+// move events across query-window boundaries. The result is in UTC.
+func parseDateTime(s string) (time.Time, bool) {
+	// "2006-01-02T15:04:05" is the shortest accepted form.
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	// RFC 3339 allows a lower-case t and, in its note on readability, a space.
+	if c := s[10]; c != 'T' && c != 't' && c != ' ' {
+		return time.Time{}, false
+	}
+	year, ok1 := atoiFixed(s[0:4])
+	month, ok2 := atoiFixed(s[5:7])
+	day, ok3 := atoiFixed(s[8:10])
+	hour, ok4 := atoiFixed(s[11:13])
+	minute, ok5 := atoiFixed(s[14:16])
+	sec, ok6 := atoiFixed(s[17:19])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
+		return time.Time{}, false
+	}
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+
+	rest := s[19:]
+	nsec := 0
+	if len(rest) > 0 && rest[0] == '.' {
+		n := 1
+		for n < len(rest) && isDigit(rest[n]) {
+			n++
+		}
+		digits := n - 1
+		if digits == 0 || digits > 9 {
+			return time.Time{}, false
+		}
+		frac, _ := atoiFixed(rest[1:n])
+		nsec = frac * pow10[9-digits]
+		rest = rest[n:]
+	}
+
+	offset := 0 // seconds east of UTC
+	switch {
+	case rest == "", rest == "Z", rest == "z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		oh, okh := atoiFixed(rest[1:3])
+		om, okm := atoiFixed(rest[4:6])
+		if !okh || !okm || oh > 23 || om > 59 {
+			return time.Time{}, false
+		}
+		offset = oh*3600 + om*60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false
+	}
+
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if offset != 0 {
+		t = t.Add(-time.Duration(offset) * time.Second)
+	}
+	return t, true
+}
+
+// atoiFixed reads a string made only of ASCII digits (at most 9, so no overflow).
+func atoiFixed(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isDigit(c) {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, len(s) > 0
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// daysIn is the number of days of a month (1..12) in the proleptic Gregorian calendar.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	default:
+		return 31
+	}
+}

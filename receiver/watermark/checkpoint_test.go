@@ -1,0 +1,79 @@
+package watermark
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark/watermarktest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestStore(t *testing.T) {
+	edge := mustTime(t, "2020-08-30T06:38:35.7664356Z")
+	tests := []struct {
+		name      string
+		stored    map[string][]byte
+		getErr    error
+		want      time.Time
+		wantErrIn string
+	}{
+		{name: "nothing stored", stored: map[string][]byte{}},
+		{
+			name:   "stored watermark keeps 100 ns",
+			stored: map[string][]byte{"watermark/tenant-a/q": []byte(`{"watermark":"2020-08-30T06:38:35.7664356Z"}`)},
+			want:   edge,
+		},
+		{
+			name:   "another tenant's watermark is not read",
+			stored: map[string][]byte{"watermark/tenant-b/q": []byte(`{"watermark":"2020-08-30T06:38:35.7664356Z"}`)},
+		},
+		{
+			name:      "corrupt JSON",
+			stored:    map[string][]byte{"watermark/tenant-a/q": []byte(`{"water`)},
+			wantErrIn: "is corrupt",
+		},
+		{
+			name:      "bad time",
+			stored:    map[string][]byte{"watermark/tenant-a/q": []byte(`{"watermark":"yesterday"}`)},
+			wantErrIn: "holds a bad time",
+		},
+		{
+			name:      "storage read fails",
+			stored:    map[string][]byte{},
+			getErr:    errors.New("disk gone"),
+			wantErrIn: "disk gone",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := watermarktest.NewMemoryClient(tt.stored)
+			client.GetErr = tt.getErr
+			store := NewStore(client, "tenant-a")
+			got, err := store.Load(context.Background(), "q")
+			if tt.wantErrIn != "" {
+				require.ErrorContains(t, err, tt.wantErrIn)
+				assert.True(t, got.IsZero())
+				return
+			}
+			require.NoError(t, err)
+			assert.True(t, tt.want.Equal(got), "got %s", got)
+		})
+	}
+}
+
+func TestStoreSaveThenLoad(t *testing.T) {
+	client := watermarktest.NewMemoryClient(nil)
+	store := NewStore(client, "tenant-a")
+	edge := mustTime(t, "2020-08-30T06:38:35.7664356Z")
+	require.NoError(t, store.Save(context.Background(), "q", edge))
+	assert.JSONEq(t, `{"watermark":"2020-08-30T06:38:35.7664356Z"}`, client.Value("watermark/tenant-a/q"))
+	got, err := store.Load(context.Background(), "q")
+	require.NoError(t, err)
+	assert.True(t, edge.Equal(got))
+
+	client.SetErr = errors.New("read-only")
+	assert.ErrorContains(t, store.Save(context.Background(), "q", edge), `saving the checkpoint of query "q": read-only`)
+}

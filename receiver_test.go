@@ -1,0 +1,213 @@
+package defenderhuntingreceiver
+
+import (
+	"context"
+	"encoding/json"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/defender-otel/defenderhuntingreceiver/internal/metadata"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark/watermarktest"
+	"github.com/defender-otel/defenderhuntingreceiver/simulator"
+)
+
+const (
+	simTenant   = "00000000-0000-0000-0000-000000000000"
+	simClientID = "11111111-1111-1111-1111-111111111111"
+	simSecret   = "sim-secret"
+)
+
+var storageID = component.MustNewID("memory_storage")
+
+// testHost offers one storage extension and records the status events the receiver reports.
+type testHost struct {
+	component.Host
+	storage *memoryStorage
+	mu      sync.Mutex
+	events  []*componentstatus.Event
+}
+
+func (h *testHost) GetExtensions() map[component.ID]component.Component {
+	return map[component.ID]component.Component{storageID: h.storage}
+}
+
+func (h *testHost) Report(event *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, event)
+}
+
+func (h *testHost) lastStatus() *componentstatus.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.events) == 0 {
+		return nil
+	}
+	return h.events[len(h.events)-1]
+}
+
+// memoryStorage is a storage extension whose one client outlives receivers, like a file on disk.
+type memoryStorage struct {
+	component.StartFunc
+	component.ShutdownFunc
+	client *watermarktest.MemoryClient
+}
+
+func (m *memoryStorage) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
+	return m.client, nil
+}
+
+func startSimulator(t *testing.T) *simulator.Simulator {
+	t.Helper()
+	now := time.Now()
+	sim, err := simulator.New(simulator.Options{
+		TenantID: simTenant, ClientID: simClientID, ClientSecret: simSecret,
+		// Polling every 100 ms would spend the real quota in seconds; quotas are tested elsewhere.
+		CallsPerMinute: 100000,
+		Tables: []simulator.TableSpec{{Name: "DeviceProcessEvents", Start: now.Add(-10 * time.Minute), Every: 123456700 * time.Nanosecond, PerTimestamp: 3}},
+	})
+	require.NoError(t, err)
+	require.NoError(t, sim.Start())
+	t.Cleanup(func() { require.NoError(t, sim.Close()) })
+	return sim
+}
+
+func simulatorConfig(t *testing.T, sim *simulator.Simulator, secret string) *Config {
+	t.Helper()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(caFile, sim.CAPEM(), 0o600))
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoint = sim.URL()
+	cfg.TLS.CAFile = caFile
+	cfg.Auth = AuthConfig{TenantID: simTenant, ClientID: simClientID, ClientSecret: configopaque.String(secret), Authority: sim.URL()}
+	cfg.Storage = &storageID
+	q := defaultQueryConfig()
+	q.Name, q.Query, q.Interval, q.IngestionDelay, q.Lookback = "processes", "DeviceProcessEvents", 100*time.Millisecond, 0, 15*time.Minute
+	cfg.Queries = []QueryConfig{q}
+	require.NoError(t, cfg.Validate())
+	return cfg
+}
+
+// runReceiver runs a receiver until until() holds, then shuts it down.
+func runReceiver(t *testing.T, cfg *Config, host *testHost, sink *consumertest.LogsSink, until func() bool) {
+	t.Helper()
+	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), host))
+	assert.Eventually(t, until, 20*time.Second, 20*time.Millisecond)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+}
+
+// deliveredReportIDs counts records per ReportId.
+func deliveredReportIDs(sink *consumertest.LogsSink, into map[int64]int) {
+	for _, logs := range sink.AllLogs() {
+		for _, rl := range logs.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, record := range sl.LogRecords().All() {
+					id, _ := record.Attributes().Get("ReportId")
+					into[id.Int()]++
+				}
+			}
+		}
+	}
+}
+
+// TestEveryRowOnceAcrossARestart runs a receiver, stops it, and runs a second one on the same
+// storage: together they must deliver every event up to the stored watermark, each once.
+func TestEveryRowOnceAcrossARestart(t *testing.T) {
+	sim := startSimulator(t)
+	cfg := simulatorConfig(t, sim, simSecret)
+	host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
+	checkpointKey := "watermark/" + simTenant + "/processes"
+	begin := time.Now().Add(-cfg.Queries[0].Lookback)
+
+	first := new(consumertest.LogsSink)
+	runReceiver(t, cfg, host, first, func() bool { return first.LogRecordCount() > 0 })
+	storedAfterFirst := host.storage.client.Value(checkpointKey)
+	require.NotEmpty(t, storedAfterFirst)
+
+	second := new(consumertest.LogsSink)
+	runReceiver(t, cfg, host, second, func() bool { return second.LogRecordCount() > 0 })
+
+	var stored struct{ Watermark time.Time }
+	require.NoError(t, json.Unmarshal([]byte(host.storage.client.Value(checkpointKey)), &stored))
+	delivered := map[int64]int{}
+	deliveredReportIDs(first, delivered)
+	deliveredReportIDs(second, delivered)
+	report := simulator.Compare(sim.GroundTruth("DeviceProcessEvents", begin, stored.Watermark), delivered)
+	t.Log(report)
+	assert.Zero(t, report.Missing)
+	assert.Zero(t, report.Duplicated)
+	assert.Equal(t, report.Expected, report.Delivered)
+	assert.NotEqual(t, storedAfterFirst, host.storage.client.Value(checkpointKey), "the second run moved the watermark on")
+	assert.Equal(t, componentstatus.StatusOK, host.lastStatus().Status())
+}
+
+// TestWrongSecretIsReportedNotFatal checks that a refused sign-in is an error log and a recoverable
+// component status, and that nothing is delivered or committed.
+func TestWrongSecretIsReportedNotFatal(t *testing.T) {
+	sim := startSimulator(t)
+	cfg := simulatorConfig(t, sim, "wrong-secret")
+	host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
+	core, logs := observer.New(zap.ErrorLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	sink := new(consumertest.LogsSink)
+
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), host))
+	require.Eventually(t, func() bool { return sim.Stats().TokenRequests >= 2 }, 20*time.Second, 20*time.Millisecond)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+
+	status := host.lastStatus()
+	require.NotNil(t, status)
+	assert.Equal(t, componentstatus.StatusRecoverableError, status.Status())
+	assert.ErrorContains(t, status.Err(), "AADSTS7000215")
+	require.Equal(t, 1, logs.Len(), "a failure that repeats is logged once")
+	assert.Contains(t, logs.All()[0].ContextMap()["error"], "AADSTS7000215")
+	assert.NotContains(t, logs.All()[0].ContextMap()["error"], "wrong-secret")
+	assert.Zero(t, sink.LogRecordCount())
+	assert.Empty(t, host.storage.client.Value("watermark/"+simTenant+"/processes"))
+}
+
+func TestStartFailsOnBadSetup(t *testing.T) {
+	missing := component.MustNewID("file_storage")
+	tests := []struct {
+		name    string
+		mutate  func(*Config)
+		wantErr string
+	}{
+		{"storage extension not in the collector", func(c *Config) { c.Storage = &missing }, `storage: extension "file_storage" not found`},
+		{"certificate file missing", func(c *Config) {
+			c.Auth.ClientSecret, c.Auth.CertificateFile = "", "/nonexistent/client.pem"
+		}, "auth: reading certificate_file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			cfg.Auth = AuthConfig{TenantID: simTenant, ClientID: simClientID, ClientSecret: simSecret, Authority: defaultAuthority}
+			cfg.Storage = &storageID
+			tt.mutate(cfg)
+			rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+			require.NoError(t, err)
+			host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
+			assert.ErrorContains(t, rcv.Start(context.Background(), host), tt.wantErr)
+			assert.NoError(t, rcv.Shutdown(context.Background()))
+		})
+	}
+}
