@@ -10,12 +10,19 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
 )
 
 // APIAdvancedHunting is the Defender XDR advanced hunting API
 // (POST {endpoint}/api/advancedhunting/run).
 const APIAdvancedHunting = "advanced_hunting"
+
+// Watermark modes of a query.
+const (
+	WatermarkTimestampColumn = "timestamp_column"
+	WatermarkIngestionTime   = "ingestion_time"
+)
 
 const (
 	defaultEndpoint        = "https://api.security.microsoft.com"
@@ -25,6 +32,9 @@ const (
 	defaultLookback        = time.Hour
 	defaultIngestionDelay  = 5 * time.Minute
 	defaultTimestampColumn = "Timestamp"
+	defaultRowCap          = 100000 // the service's documented cap (older pages say 10,000)
+	defaultCallsPerMinute  = 45     // the documented per-tenant minimum
+	defaultBatchSize       = 5000
 
 	// maxLookback is how far back advanced hunting keeps data.
 	maxLookback = 30 * 24 * time.Hour
@@ -45,6 +55,23 @@ type Config struct {
 	// Storage names a storage extension (for example file_storage) that keeps each query's watermark
 	// across restarts. Without it the watermark lives in memory only.
 	Storage *component.ID `mapstructure:"storage"`
+
+	// RowCap is the most rows one call may return. A page that reaches it is not taken as complete:
+	// the receiver resumes right after its last complete timestamp.
+	RowCap int `mapstructure:"row_cap"`
+
+	// CallsPerMinute is the tenant's call budget, shared by every query (and every receiver of the
+	// tenant in this collector), so that throttling stays the exception.
+	CallsPerMinute int `mapstructure:"calls_per_minute"`
+
+	// BatchSize is how many records go to the pipeline at once; memory stays bounded by it rather
+	// than by the size of a result. A batch ends where the timestamp changes, so it may run over.
+	BatchSize int `mapstructure:"batch_size"`
+
+	// RetryOnFailure paces the retries of transient failures (5xx, network, cut-off responses,
+	// retryable pipeline refusals) within a poll; max_elapsed_time bounds them before the poll gives
+	// up until its next interval.
+	RetryOnFailure configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 
 	// ColumnsAsAttributes puts every column on the record's attributes as well as in its body.
 	// Turn it off for exporters that index every attribute (splunk_hec makes each one a HEC field).
@@ -81,6 +108,9 @@ type QueryConfig struct {
 	// IngestionDelay keeps each window this far behind now so that rows still being ingested are
 	// picked up by a later window instead of being missed.
 	IngestionDelay time.Duration `mapstructure:"ingestion_delay"`
+	// Watermark is what the windows follow: "timestamp_column" (event time) or "ingestion_time"
+	// (when each row became queryable, which catches rows that arrive late).
+	Watermark string `mapstructure:"watermark"`
 	// ResourceAttributes are static attributes added to the resource of every record of this query,
 	// for routing (for example com.splunk.sourcetype or data_stream.dataset).
 	ResourceAttributes map[string]string `mapstructure:"resource_attributes"`
@@ -94,6 +124,10 @@ func createDefaultConfig() component.Config {
 		ClientConfig:        http,
 		API:                 APIAdvancedHunting,
 		Auth:                AuthConfig{Authority: defaultAuthority},
+		RowCap:              defaultRowCap,
+		CallsPerMinute:      defaultCallsPerMinute,
+		BatchSize:           defaultBatchSize,
+		RetryOnFailure:      configretry.NewDefaultBackOffConfig(),
 		ColumnsAsAttributes: true,
 	}
 }
@@ -104,6 +138,7 @@ func defaultQueryConfig() QueryConfig {
 		TimestampColumn: defaultTimestampColumn,
 		Lookback:        defaultLookback,
 		IngestionDelay:  defaultIngestionDelay,
+		Watermark:       WatermarkTimestampColumn,
 	}
 }
 
@@ -171,6 +206,15 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("endpoint: %w", err))
 	}
 	errs = append(errs, cfg.Auth.validate()...)
+	if cfg.RowCap <= 0 {
+		errs = append(errs, fmt.Errorf("row_cap: must be > 0, got %d", cfg.RowCap))
+	}
+	if cfg.CallsPerMinute <= 0 {
+		errs = append(errs, fmt.Errorf("calls_per_minute: must be > 0, got %d", cfg.CallsPerMinute))
+	}
+	if cfg.BatchSize <= 0 {
+		errs = append(errs, fmt.Errorf("batch_size: must be > 0, got %d", cfg.BatchSize))
+	}
 	if len(cfg.Queries) == 0 {
 		errs = append(errs, errors.New("queries: at least one query is required"))
 	}
@@ -226,6 +270,9 @@ func (q QueryConfig) validate() []error {
 	}
 	if q.Lookback <= 0 || q.Lookback > maxLookback {
 		errs = append(errs, fmt.Errorf("lookback: must be > 0 and at most 30 days (%s), got %s", maxLookback, q.Lookback))
+	}
+	if q.Watermark != WatermarkTimestampColumn && q.Watermark != WatermarkIngestionTime {
+		errs = append(errs, fmt.Errorf("watermark: must be %q or %q, got %q", WatermarkTimestampColumn, WatermarkIngestionTime, q.Watermark))
 	}
 	if q.IngestionDelay < 0 || q.IngestionDelay >= maxLookback {
 		errs = append(errs, fmt.Errorf("ingestion_delay: must be >= 0 and under 30 days, got %s", q.IngestionDelay))

@@ -50,6 +50,10 @@ func TestLoadConfig(t *testing.T) {
 	}
 	full.Storage = &storageID
 	full.ColumnsAsAttributes = false
+	full.RowCap, full.CallsPerMinute, full.BatchSize = 10000, 30, 1000
+	full.RetryOnFailure.InitialInterval = time.Second
+	full.RetryOnFailure.MaxInterval = 10 * time.Second
+	full.RetryOnFailure.MaxElapsedTime = 2 * time.Minute
 	network := defaultQueryConfig()
 	network.Name, network.Query = "network", "DeviceNetworkEvents"
 	full.Queries = []QueryConfig{{
@@ -59,6 +63,7 @@ func TestLoadConfig(t *testing.T) {
 		TimestampColumn: "ProcessCreationTime",
 		Lookback:        30 * 24 * time.Hour,
 		IngestionDelay:  0,
+		Watermark:       WatermarkIngestionTime,
 		ResourceAttributes: map[string]string{
 			"com.splunk.sourcetype": "defender:process",
 			"data_stream.dataset":   "defender.process",
@@ -99,6 +104,9 @@ func TestValidateNamesTheKeyAtFault(t *testing.T) {
 		{"negative_delay", []string{`queries[0] ("early"): ingestion_delay: must be >= 0`}},
 		{"bad_timestamp_column", []string{`queries[0] ("inject"): timestamp_column: "Timestamp | take 1" is not a plain column name`}},
 		{"bad_name", []string{`queries[0] ("a/b"): name:`}},
+		{"bad_limits", []string{"row_cap: must be > 0", "calls_per_minute: must be > 0", "batch_size: must be > 0"}},
+		{"bad_retry", []string{"retry_on_failure: 'randomization_factor' must be within [0, 1]"}},
+		{"bad_watermark", []string{`queries[0] ("q"): watermark: must be "timestamp_column" or "ingestion_time", got "processing_time"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 
 	"github.com/defender-otel/defenderhuntingreceiver/internal/metadata"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/callbudget"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/entraid"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/poller"
@@ -67,19 +68,27 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 
 	status := newStatusTracker(host)
 	store := watermark.NewStore(r.storage, r.cfg.Auth.TenantID)
+	budget := callbudget.ForTenant(r.cfg.Auth.TenantID, r.cfg.CallsPerMinute)
 	pollCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	for _, q := range r.cfg.Queries {
 		p := poller.New(poller.Query{
-			Name:               q.Name,
-			Text:               q.Query,
-			TimestampColumn:    q.TimestampColumn,
-			Interval:           q.Interval,
-			Policy:             watermark.Policy{Lookback: q.Lookback, IngestionDelay: q.IngestionDelay},
+			Name:     q.Name,
+			Text:     q.Query,
+			Interval: q.Interval,
+			Policy:   watermark.Policy{Lookback: q.Lookback, IngestionDelay: q.IngestionDelay},
+			Selection: watermark.Selection{
+				TimestampColumn: q.TimestampColumn,
+				IngestionTime:   q.Watermark == WatermarkIngestionTime,
+			},
 			ResourceAttributes: q.ResourceAttributes,
 		}, poller.Settings{
 			Tenant:              r.cfg.Auth.TenantID,
 			ColumnsAsAttributes: r.cfg.ColumnsAsAttributes,
+			MaxRows:             r.cfg.RowCap,
+			BatchSize:           r.cfg.BatchSize,
+			Retry:               r.cfg.RetryOnFailure,
+			Budget:              budget,
 			Runner:              runner,
 			Store:               store,
 			Consumer:            r.next,

@@ -136,12 +136,15 @@ func TestEveryRowOnceAcrossARestart(t *testing.T) {
 	begin := time.Now().Add(-cfg.Queries[0].Lookback)
 
 	first := new(consumertest.LogsSink)
-	runReceiver(t, cfg, host, first, func() bool { return first.LogRecordCount() > 0 })
+	polled := func(sink *consumertest.LogsSink) func() bool {
+		return func() bool { return sink.LogRecordCount() > 0 && host.lastStatus() != nil }
+	}
+	runReceiver(t, cfg, host, first, polled(first))
 	storedAfterFirst := host.storage.client.Value(checkpointKey)
 	require.NotEmpty(t, storedAfterFirst)
 
 	second := new(consumertest.LogsSink)
-	runReceiver(t, cfg, host, second, func() bool { return second.LogRecordCount() > 0 })
+	runReceiver(t, cfg, host, second, polled(second))
 
 	var stored struct{ Watermark time.Time }
 	require.NoError(t, json.Unmarshal([]byte(host.storage.client.Value(checkpointKey)), &stored))

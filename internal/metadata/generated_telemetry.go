@@ -27,9 +27,13 @@ type TelemetryBuilder struct {
 	mu                                  sync.Mutex
 	registrations                       []metric.Registration
 	DefenderHuntingAPICalls             metric.Int64Counter
+	DefenderHuntingCapSaturations       metric.Int64Counter
+	DefenderHuntingPageNarrowings       metric.Int64Counter
 	DefenderHuntingQueryDuration        metric.Float64Histogram
 	DefenderHuntingRecordsDropped       metric.Int64Counter
 	DefenderHuntingRecordsEmitted       metric.Int64Counter
+	DefenderHuntingRetries              metric.Int64Counter
+	DefenderHuntingRowsPerPage          metric.Int64Histogram
 	DefenderHuntingRowsReceived         metric.Int64Counter
 	DefenderHuntingRowsWithoutTimestamp metric.Int64Counter
 	DefenderHuntingValuesMismatched     metric.Int64Counter
@@ -71,6 +75,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{calls}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.DefenderHuntingCapSaturations, err = builder.meter.Int64Counter(
+		"otelcol_defender_hunting_cap_saturations",
+		metric.WithDescription("Pages whose rows all shared one timestamp and filled the row cap; rows beyond the cap at that instant could not be fetched. [Alpha]"),
+		metric.WithUnit("{pages}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.DefenderHuntingPageNarrowings, err = builder.meter.Int64Counter(
+		"otelcol_defender_hunting_page_narrowings",
+		metric.WithDescription("Times a page was asked for again over a shorter time span or fewer rows, after a timeout or a result too large, by query and reason. [Alpha]"),
+		metric.WithUnit("{narrowings}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.DefenderHuntingQueryDuration, err = builder.meter.Float64Histogram(
 		"otelcol_defender_hunting_query_duration",
 		metric.WithDescription("Time from sending a hunting query to having read its whole response, by query. [Alpha]"),
@@ -88,6 +104,19 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_defender_hunting_records_emitted",
 		metric.WithDescription("Log records the pipeline accepted, by query. [Alpha]"),
 		metric.WithUnit("{records}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.DefenderHuntingRetries, err = builder.meter.Int64Counter(
+		"otelcol_defender_hunting_retries",
+		metric.WithDescription("Page fetches retried after a failure, by query and reason (throttled, cpu_quota, transient, pipeline_refused, ...). [Alpha]"),
+		metric.WithUnit("{retries}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.DefenderHuntingRowsPerPage, err = builder.meter.Int64Histogram(
+		"otelcol_defender_hunting_rows_per_page",
+		metric.WithDescription("Rows in each page of results read to its end, by query. [Alpha]"),
+		metric.WithUnit("{rows}"),
+		metric.WithExplicitBucketBoundaries([]float64{0, 10, 100, 1000, 10000, 50000, 100000}...),
 	)
 	errs = errors.Join(errs, err)
 	builder.DefenderHuntingRowsReceived, err = builder.meter.Int64Counter(
@@ -110,7 +139,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.DefenderHuntingWatermarkLag, err = builder.meter.Float64Gauge(
 		"otelcol_defender_hunting_watermark_lag",
-		metric.WithDescription("Age of each query's committed watermark (now minus the end of the last delivered window), by query. [Alpha]"),
+		metric.WithDescription("Age of each query's committed watermark (now minus the point up to which every row was delivered), by query. [Alpha]"),
 		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)

@@ -37,6 +37,38 @@ func AssertEqualDefenderHuntingAPICalls(t *testing.T, tt *componenttest.Telemetr
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualDefenderHuntingCapSaturations(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_defender_hunting_cap_saturations",
+		Description: "Pages whose rows all shared one timestamp and filled the row cap; rows beyond the cap at that instant could not be fetched. [Alpha]",
+		Unit:        "{pages}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_defender_hunting_cap_saturations")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualDefenderHuntingPageNarrowings(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_defender_hunting_page_narrowings",
+		Description: "Times a page was asked for again over a shorter time span or fewer rows, after a timeout or a result too large, by query and reason. [Alpha]",
+		Unit:        "{narrowings}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_defender_hunting_page_narrowings")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualDefenderHuntingQueryDuration(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.HistogramDataPoint[float64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_defender_hunting_query_duration",
@@ -80,6 +112,37 @@ func AssertEqualDefenderHuntingRecordsEmitted(t *testing.T, tt *componenttest.Te
 		},
 	}
 	got, err := tt.GetMetric("otelcol_defender_hunting_records_emitted")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualDefenderHuntingRetries(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_defender_hunting_retries",
+		Description: "Page fetches retried after a failure, by query and reason (throttled, cpu_quota, transient, pipeline_refused, ...). [Alpha]",
+		Unit:        "{retries}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_defender_hunting_retries")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualDefenderHuntingRowsPerPage(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.HistogramDataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_defender_hunting_rows_per_page",
+		Description: "Rows in each page of results read to its end, by query. [Alpha]",
+		Unit:        "{rows}",
+		Data: metricdata.Histogram[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_defender_hunting_rows_per_page")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
@@ -135,7 +198,7 @@ func AssertEqualDefenderHuntingValuesMismatched(t *testing.T, tt *componenttest.
 func AssertEqualDefenderHuntingWatermarkLag(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[float64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_defender_hunting_watermark_lag",
-		Description: "Age of each query's committed watermark (now minus the end of the last delivered window), by query. [Alpha]",
+		Description: "Age of each query's committed watermark (now minus the point up to which every row was delivered), by query. [Alpha]",
 		Unit:        "s",
 		Data: metricdata.Gauge[float64]{
 			DataPoints: dps,

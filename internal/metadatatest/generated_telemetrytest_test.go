@@ -20,14 +20,24 @@ func TestSetupTelemetry(t *testing.T) {
 	require.NoError(t, err)
 	defer tb.Shutdown()
 	tb.DefenderHuntingAPICalls.Add(context.Background(), 1)
+	tb.DefenderHuntingCapSaturations.Add(context.Background(), 1)
+	tb.DefenderHuntingPageNarrowings.Add(context.Background(), 1)
 	tb.DefenderHuntingQueryDuration.Record(context.Background(), 1)
 	tb.DefenderHuntingRecordsDropped.Add(context.Background(), 1)
 	tb.DefenderHuntingRecordsEmitted.Add(context.Background(), 1)
+	tb.DefenderHuntingRetries.Add(context.Background(), 1)
+	tb.DefenderHuntingRowsPerPage.Record(context.Background(), 1)
 	tb.DefenderHuntingRowsReceived.Add(context.Background(), 1)
 	tb.DefenderHuntingRowsWithoutTimestamp.Add(context.Background(), 1)
 	tb.DefenderHuntingValuesMismatched.Add(context.Background(), 1)
 	tb.DefenderHuntingWatermarkLag.Record(context.Background(), 1)
 	AssertEqualDefenderHuntingAPICalls(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualDefenderHuntingCapSaturations(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualDefenderHuntingPageNarrowings(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualDefenderHuntingQueryDuration(t, testTel,
@@ -38,6 +48,12 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualDefenderHuntingRecordsEmitted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualDefenderHuntingRetries(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualDefenderHuntingRowsPerPage(t, testTel,
+		[]metricdata.HistogramDataPoint[int64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualDefenderHuntingRowsReceived(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},

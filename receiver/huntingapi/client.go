@@ -70,7 +70,11 @@ func (c *Client) Run(ctx context.Context, query string, h ResultHandler) (Stats,
 		return Stats{}, readError(resp)
 	}
 	stats, err := decodeResponse(resp.Body, h)
-	if err != nil {
+	var fromHandler handlerError
+	switch {
+	case errors.As(err, &fromHandler):
+		return Stats{}, fromHandler.err
+	case err != nil:
 		return Stats{}, fmt.Errorf("%w: %w", ErrUnreadableResponse, err)
 	}
 	return stats, nil

@@ -135,6 +135,7 @@ func TestRunStopsWhenTheHandlerFails(t *testing.T) {
 	body := `{"Schema":[{"Name":"A","Type":"String"}],"Results":[{"A":"x"}]}`
 	_, err := serve(t, respond(http.StatusOK, nil, body)).Run(context.Background(), "T", &collector{rowErr: refused})
 	assert.ErrorIs(t, err, refused)
+	assert.NotErrorIs(t, err, ErrUnreadableResponse, "the handler's refusal is not the response's fault")
 }
 
 func TestRunSurfacesServiceErrors(t *testing.T) {

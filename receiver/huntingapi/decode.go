@@ -45,12 +45,12 @@ func decodeResponse(r io.Reader, h ResultHandler) (Stats, error) {
 				return stats, fmt.Errorf("Schema: %w", err)
 			}
 			if err := h.Schema(columns); err != nil {
-				return stats, err
+				return stats, handlerError{err}
 			}
 			schemaSeen = true
 			for _, row := range early {
 				if err := h.Row(row); err != nil {
-					return stats, err
+					return stats, handlerError{err}
 				}
 			}
 			early = nil
@@ -60,7 +60,10 @@ func decodeResponse(r io.Reader, h ResultHandler) (Stats, error) {
 					early = append(early, row)
 					return errKeepRow
 				}
-				return h.Row(row)
+				if err := h.Row(row); err != nil {
+					return handlerError{err}
+				}
+				return nil
 			})
 			if err != nil {
 				return stats, fmt.Errorf("Results: %w", err)
@@ -80,6 +83,12 @@ func decodeResponse(r io.Reader, h ResultHandler) (Stats, error) {
 	}
 	return stats, nil
 }
+
+// handlerError carries an error of the ResultHandler through the decoder, so that Run returns it as
+// it is rather than as an unreadable response.
+type handlerError struct{ err error }
+
+func (e handlerError) Error() string { return e.err.Error() }
 
 // errKeepRow tells decodeRows that the callback kept the row, so the next row needs a new map.
 var errKeepRow = errors.New("row kept")

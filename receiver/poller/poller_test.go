@@ -3,24 +3,24 @@ package poller
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.uber.org/zap"
 
 	"github.com/defender-otel/defenderhuntingreceiver/internal/metadata"
 	"github.com/defender-otel/defenderhuntingreceiver/internal/metadatatest"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/callbudget"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark/watermarktest"
@@ -32,43 +32,32 @@ const (
 )
 
 var (
-	// start is the clock at the first poll; each poll moves it on by a minute.
+	// start is the clock at the first poll, whose window is (11:00, 11:55]; each poll moves the clock
+	// on by a minute.
 	start  = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	schema = []huntingapi.Column{{Name: "Timestamp", Type: "DateTime"}, {Name: "ProcessId", Type: "Int64"}}
-	rows   = []map[string]any{
-		{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": "42"},
-		{"Timestamp": "2026-11-26T11:31:00.1234567Z", "ProcessId": "43"},
+	// rows of the first window, sorted; the second and third share a timestamp.
+	rows = []map[string]any{
+		{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": "1"},
+		{"Timestamp": "2026-11-26T11:31:00.1234567Z", "ProcessId": "2"},
+		{"Timestamp": "2026-11-26T11:31:00.1234567Z", "ProcessId": "3"},
+		{"Timestamp": "2026-11-26T11:40:00.0000000Z", "ProcessId": "4"},
 	}
 )
 
-// response is what the fake API answers to one call.
-type response struct {
-	rows []map[string]any
-	err  error // returned after the rows were handed over
+func pageQuery(from, to string, limit int) string {
+	return "DeviceProcessEvents\n| where Timestamp > datetime(" + from + ") and Timestamp <= datetime(" + to + ")" +
+		"\n| sort by Timestamp asc\n| take " + strconv.Itoa(limit)
 }
 
-// fakeAPI answers calls with the next scripted response (the last one repeats) and records queries.
-type fakeAPI struct {
-	responses []response
-	queries   []string
-}
-
-func (f *fakeAPI) Run(_ context.Context, query string, h huntingapi.ResultHandler) (huntingapi.Stats, error) {
-	r := f.responses[min(len(f.queries), len(f.responses)-1)]
-	f.queries = append(f.queries, query)
-	if err := h.Schema(schema); err != nil {
-		return huntingapi.Stats{}, err
-	}
-	for _, row := range r.rows {
-		if err := h.Row(row); err != nil {
-			return huntingapi.Stats{}, err
-		}
-	}
-	return huntingapi.Stats{}, r.err
-}
-
-func window(from, to string) string {
-	return "DeviceProcessEvents\n| where Timestamp > datetime(" + from + ") and Timestamp <= datetime(" + to + ")"
+// options vary the harness from its defaults.
+type options struct {
+	stored        map[string][]byte
+	storageSetErr error
+	maxRows       int
+	batchSize     int
+	ingestionTime bool
+	columnsInBody bool // columns only in the body, not in the attributes
 }
 
 type harness struct {
@@ -79,7 +68,7 @@ type harness struct {
 	now       time.Time
 }
 
-func newHarness(t *testing.T, stored map[string][]byte, api *fakeAPI, next consumer.Logs, columnsAsAttributes bool) *harness {
+func newHarness(t *testing.T, o options, api *fakeAPI, next consumer.Logs) *harness {
 	t.Helper()
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
@@ -88,28 +77,45 @@ func newHarness(t *testing.T, stored map[string][]byte, api *fakeAPI, next consu
 	require.NoError(t, err)
 	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, ReceiverCreateSettings: set})
 	require.NoError(t, err)
+	if api.schema == nil {
+		api.schema = schema
+	}
 
-	h := &harness{api: api, storage: watermarktest.NewMemoryClient(stored), telemetry: tel, now: start}
+	h := &harness{api: api, storage: watermarktest.NewMemoryClient(o.stored), telemetry: tel, now: start}
+	h.storage.SetErr = o.storageSetErr
 	h.poller = New(Query{
 		Name:               "procs",
 		Text:               "DeviceProcessEvents",
-		TimestampColumn:    "Timestamp",
 		Interval:           time.Minute,
 		Policy:             watermark.Policy{Lookback: time.Hour, IngestionDelay: 5 * time.Minute},
+		Selection:          watermark.Selection{TimestampColumn: "Timestamp", IngestionTime: o.ingestionTime},
 		ResourceAttributes: map[string]string{"com.splunk.sourcetype": "defender:process"},
 	}, Settings{
 		Tenant:              tenant,
-		ColumnsAsAttributes: columnsAsAttributes,
-		Runner:              api,
-		Store:               watermark.NewStore(h.storage, tenant),
-		Consumer:            next,
-		Logger:              zap.NewNop(),
-		Telemetry:           builder,
-		ObsReport:           obs,
-		Now:                 func() time.Time { return h.now },
+		ColumnsAsAttributes: !o.columnsInBody,
+		MaxRows:             cmpOr(o.maxRows, 1000),
+		BatchSize:           cmpOr(o.batchSize, 1),
+		Retry: configretry.BackOffConfig{
+			Enabled: true, InitialInterval: time.Millisecond, Multiplier: 1, MaxInterval: time.Millisecond, MaxElapsedTime: 50 * time.Millisecond,
+		},
+		Budget:    callbudget.New(1000, time.Minute),
+		Runner:    api,
+		Store:     watermark.NewStore(h.storage, tenant),
+		Consumer:  next,
+		Logger:    zap.NewNop(),
+		Telemetry: builder,
+		ObsReport: obs,
+		Now:       func() time.Time { return h.now },
 	})
 	h.poller.loadCheckpoint(context.Background())
 	return h
+}
+
+func cmpOr(v, fallback int) int {
+	if v == 0 {
+		return fallback
+	}
+	return v
 }
 
 // poll runs one poll and moves the clock on by a minute.
@@ -119,182 +125,257 @@ func (h *harness) poll() error {
 	return err
 }
 
-// TestPollCommitsOnlyWhatThePipelineAccepted walks every way a window can end and checks where the
-// watermark and the stored checkpoint are left, and which windows were asked for.
-func TestPollCommitsOnlyWhatThePipelineAccepted(t *testing.T) {
-	refusedForNow := errors.New("queue full")
-	tests := []struct {
-		name           string
-		stored         map[string][]byte
-		storageSetErr  error
-		responses      []response
-		consumerErrs   []error // one per poll that reaches the consumer
-		polls          int
-		wantErrs       []string // one per poll, "" for none
-		wantQueries    []string
-		wantCheckpoint string
-		wantConsumed   int
-	}{
-		{
-			name:           "accepted: checkpoint at the window end",
-			responses:      []response{{rows: rows}},
-			polls:          1,
-			wantErrs:       []string{""},
-			wantQueries:    []string{window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:55:00.0000000Z")},
-			wantCheckpoint: `{"watermark":"2026-11-26T11:55:00.0000000Z"}`,
-			wantConsumed:   2,
-		},
-		{
-			name:      "next window starts where the last one ended",
-			responses: []response{{rows: rows}, {}},
-			polls:     2,
-			wantErrs:  []string{"", ""},
-			wantQueries: []string{
-				window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:55:00.0000000Z"),
-				window("2026-11-26T11:55:00.0000000Z", "2026-11-26T11:56:00.0000000Z"),
-			},
-			wantCheckpoint: `{"watermark":"2026-11-26T11:56:00.0000000Z"}`,
-			wantConsumed:   2,
-		},
-		{
-			name:           "empty window: nothing consumed, watermark still moves",
-			responses:      []response{{}},
-			polls:          1,
-			wantErrs:       []string{""},
-			wantQueries:    []string{window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:55:00.0000000Z")},
-			wantCheckpoint: `{"watermark":"2026-11-26T11:55:00.0000000Z"}`,
-		},
-		{
-			name:         "refused for now: checkpoint stays, the same window start is asked again",
-			responses:    []response{{rows: rows}},
-			consumerErrs: []error{refusedForNow, nil},
-			polls:        2,
-			wantErrs:     []string{"pipeline refused 2 records: queue full", ""},
-			wantQueries: []string{
-				window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:55:00.0000000Z"),
-				window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:56:00.0000000Z"),
-			},
-			wantCheckpoint: `{"watermark":"2026-11-26T11:56:00.0000000Z"}`,
-			wantConsumed:   2,
-		},
-		{
-			name:           "refused for good: dropped, window committed",
-			responses:      []response{{rows: rows}},
-			consumerErrs:   []error{consumererror.NewPermanent(errors.New("bad data"))},
-			polls:          1,
-			wantErrs:       []string{""},
-			wantQueries:    []string{window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:55:00.0000000Z")},
-			wantCheckpoint: `{"watermark":"2026-11-26T11:55:00.0000000Z"}`,
-		},
-		{
-			name:        "API refuses: nothing consumed, nothing committed",
-			responses:   []response{{err: &huntingapi.Error{StatusCode: 429, Code: "TooManyRequests"}}},
-			polls:       1,
-			wantErrs:    []string{"hunting API answered 429: TooManyRequests"},
-			wantQueries: []string{window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:55:00.0000000Z")},
-		},
-		{
-			name:        "response cut off after some rows: none of them consumed",
-			responses:   []response{{rows: rows[:1], err: huntingapi.ErrUnreadableResponse}},
-			polls:       1,
-			wantErrs:    []string{"reading the hunting API response"},
-			wantQueries: []string{window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:55:00.0000000Z")},
-		},
-		{
-			name:           "resumes from a stored checkpoint",
-			stored:         map[string][]byte{checkpointKey: []byte(`{"watermark":"2026-11-26T11:50:00.1234567Z"}`)},
-			responses:      []response{{rows: rows}},
-			polls:          1,
-			wantErrs:       []string{""},
-			wantQueries:    []string{window("2026-11-26T11:50:00.1234567Z", "2026-11-26T11:55:00.0000000Z")},
-			wantCheckpoint: `{"watermark":"2026-11-26T11:55:00.0000000Z"}`,
-			wantConsumed:   2,
-		},
-		{
-			name:           "corrupt checkpoint: starts from the lookback",
-			stored:         map[string][]byte{checkpointKey: []byte(`{"water`)},
-			responses:      []response{{}},
-			polls:          1,
-			wantErrs:       []string{""},
-			wantQueries:    []string{window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:55:00.0000000Z")},
-			wantCheckpoint: `{"watermark":"2026-11-26T11:55:00.0000000Z"}`,
-		},
-		{
-			name:          "checkpoint cannot be saved: rows delivered, error reported, next window follows in memory",
-			storageSetErr: errors.New("disk full"),
-			responses:     []response{{rows: rows}, {}},
-			polls:         2,
-			wantErrs:      []string{"saving the checkpoint of query \"procs\": disk full", "disk full"},
-			wantQueries: []string{
-				window("2026-11-26T11:00:00.0000000Z", "2026-11-26T11:55:00.0000000Z"),
-				window("2026-11-26T11:55:00.0000000Z", "2026-11-26T11:56:00.0000000Z"),
-			},
-			wantConsumed: 2,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			sink := &scriptedConsumer{errs: tt.consumerErrs}
-			h := newHarness(t, tt.stored, &fakeAPI{responses: tt.responses}, sink, true)
-			h.storage.SetErr = tt.storageSetErr
-			for i := range tt.polls {
-				err := h.poll()
-				if tt.wantErrs[i] == "" {
-					assert.NoError(t, err, "poll %d", i)
-				} else {
-					assert.ErrorContains(t, err, tt.wantErrs[i], "poll %d", i)
-				}
-			}
-			assert.Equal(t, tt.wantQueries, h.api.queries)
-			assert.Equal(t, tt.wantCheckpoint, h.storage.Value(checkpointKey))
-			assert.Equal(t, tt.wantConsumed, sink.accepted)
-		})
-	}
-}
-
-// scriptedConsumer refuses or accepts calls in order (accepting once the script runs out) and counts
-// the records it accepted.
+// scriptedConsumer answers its calls with errs in order, then always with then; it counts the
+// records of each ProcessId it accepted.
 type scriptedConsumer struct {
-	consumertest.Consumer
 	errs     []error
+	then     error
 	calls    int
-	accepted int
+	accepted map[string]int
 }
 
 func (s *scriptedConsumer) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
 func (s *scriptedConsumer) ConsumeLogs(_ context.Context, logs plog.Logs) error {
-	var err error
+	err := s.then
 	if s.calls < len(s.errs) {
 		err = s.errs[s.calls]
 	}
 	s.calls++
-	if err == nil {
-		s.accepted += logs.LogRecordCount()
+	if err != nil {
+		return err
 	}
-	return err
+	if s.accepted == nil {
+		s.accepted = map[string]int{}
+	}
+	records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	for _, record := range records.All() {
+		pid, _ := record.Body().Map().Get("ProcessId")
+		s.accepted[pid.AsString()]++
+	}
+	return nil
+}
+
+var everyRowOnce = map[string]int{"1": 1, "2": 1, "3": 1, "4": 1}
+
+// TestPollDeliversEveryRowOnce walks every way a page can end and checks which pages were asked for,
+// what the pipeline accepted, and where the stored checkpoint is left.
+func TestPollDeliversEveryRowOnce(t *testing.T) {
+	const (
+		windowStart = "2026-11-26T11:00:00.0000000Z"
+		windowEnd   = "2026-11-26T11:55:00.0000000Z"
+		first       = "2026-11-26T11:30:00.0000001Z"
+		shared      = "2026-11-26T11:31:00.1234567Z"
+		beforeShare = "2026-11-26T11:31:00.1234566Z"
+		fourth      = "2026-11-26T11:40:00.0000000Z"
+		beforeForth = "2026-11-26T11:39:59.9999999Z"
+	)
+	refusedForNow := errors.New("queue full")
+	tests := []struct {
+		name           string
+		options        options
+		script         map[int]call
+		consumer       *scriptedConsumer
+		polls          int
+		wantErr        string // of the last poll
+		wantQueries    []string
+		wantAccepted   map[string]int
+		wantCheckpoint string // watermark stored; "" when none
+	}{
+		{
+			name:           "accepted in batches that end where the timestamp changes",
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "a page at the row cap resumes just before its last timestamp",
+			options:        options{maxRows: 3},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 3), pageQuery(beforeShare, windowEnd, 3), pageQuery(beforeForth, windowEnd, 3)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "a page whose rows all share one timestamp at the cap moves past it",
+			options:        options{maxRows: 2},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 2), pageQuery(beforeShare, windowEnd, 2), pageQuery(shared, windowEnd, 2)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "refused for now after a batch was accepted: the retry starts after that batch",
+			consumer:       &scriptedConsumer{errs: []error{nil, refusedForNow}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000), pageQuery(first, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "refused for now until the retries run out: the watermark stays at the last accepted batch",
+			consumer:       &scriptedConsumer{errs: []error{nil}, then: refusedForNow},
+			wantErr:        "queue full",
+			wantAccepted:   map[string]int{"1": 1},
+			wantCheckpoint: first,
+		},
+		{
+			name:           "refused for good: dropped and committed past",
+			consumer:       &scriptedConsumer{then: consumererror.NewPermanent(errors.New("bad data"))},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000)},
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:        "a query the service refuses is not retried",
+			script:      map[int]call{0: {err: &huntingapi.Error{StatusCode: 400, Code: "BadRequest", Message: "Failed to resolve"}}},
+			wantErr:     "hunting API answered 400",
+			wantQueries: []string{pageQuery(windowStart, windowEnd, 1000)},
+		},
+		{
+			name:           "a server error is retried",
+			script:         map[int]call{0: {err: &huntingapi.Error{StatusCode: 500, Code: "UnknownError"}}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000), pageQuery(windowStart, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "CPU preemption, a 400, is retried",
+			script:         map[int]call{0: {err: &huntingapi.Error{StatusCode: 400, Message: "Query execution was preempted"}}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000), pageQuery(windowStart, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "a response cut off after a batch: the retry starts after that batch",
+			script:         map[int]call{0: {err: huntingapi.ErrUnreadableResponse, rowsBeforeErr: 3}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000), pageQuery(first, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "throttled with Retry-After: retried once the pause is over",
+			script:         map[int]call{0: {err: &huntingapi.Error{StatusCode: 429, Code: "TooManyRequests", RetryAfter: time.Millisecond}}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000), pageQuery(windowStart, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:   "a timeout halves the next page's time span",
+			script: map[int]call{0: {err: &huntingapi.Error{StatusCode: 504}}},
+			wantQueries: []string{
+				pageQuery(windowStart, windowEnd, 1000),
+				pageQuery(windowStart, "2026-11-26T11:27:30.0000000Z", 1000),
+				pageQuery("2026-11-26T11:27:30.0000000Z", windowEnd, 1000),
+			},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "a result too large halves the next page's rows",
+			script:         map[int]call{0: {err: &huntingapi.Error{StatusCode: 400, Message: "Query execution has exceeded the allowed result size."}}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000), pageQuery(windowStart, windowEnd, 500)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "resumes from a stored checkpoint",
+			options:        options{stored: map[string][]byte{checkpointKey: []byte(`{"watermark":"` + first + `"}`)}},
+			wantQueries:    []string{pageQuery(first, windowEnd, 1000)},
+			wantAccepted:   map[string]int{"2": 1, "3": 1, "4": 1},
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:           "a corrupt checkpoint falls back to the lookback",
+			options:        options{stored: map[string][]byte{checkpointKey: []byte(`{"water`)}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:         "a checkpoint that cannot be saved: rows still delivered, the poll reports it",
+			options:      options{storageSetErr: errors.New("disk full")},
+			wantErr:      `saving the checkpoint of query "procs": disk full`,
+			wantQueries:  []string{pageQuery(windowStart, windowEnd, 1000)},
+			wantAccepted: everyRowOnce,
+		},
+		{
+			name:  "the next poll starts where the last one ended",
+			polls: 2,
+			wantQueries: []string{
+				pageQuery(windowStart, windowEnd, 1000),
+				pageQuery(windowEnd, "2026-11-26T11:56:00.0000000Z", 1000),
+			},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: "2026-11-26T11:56:00.0000000Z",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sink := tt.consumer
+			if sink == nil {
+				sink = &scriptedConsumer{}
+			}
+			h := newHarness(t, tt.options, &fakeAPI{rows: rows, script: tt.script}, sink)
+			var err error
+			for range max(tt.polls, 1) {
+				err = h.poll()
+			}
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorContains(t, err, tt.wantErr)
+			}
+			if tt.wantQueries != nil {
+				assert.Equal(t, tt.wantQueries, h.api.sent())
+			}
+			assert.Equal(t, tt.wantAccepted, sink.accepted)
+			wantStored := ""
+			if tt.wantCheckpoint != "" {
+				wantStored = `{"watermark":"` + tt.wantCheckpoint + `"}`
+			}
+			assert.Equal(t, wantStored, h.storage.Value(checkpointKey))
+		})
+	}
+}
+
+func TestIngestionTimeWindows(t *testing.T) {
+	late := []map[string]any{
+		// Ingested in order, with event times out of order: the late one happened first.
+		{"Timestamp": "2026-11-26T11:40:00.0000000Z", "IngestionTime": "2026-11-26T11:40:01.0000000Z", "ProcessId": "1"},
+		{"Timestamp": "2026-11-26T11:10:00.0000000Z", "IngestionTime": "2026-11-26T11:41:00.0000000Z", "ProcessId": "2"},
+	}
+	sink := new(consumertest.LogsSink)
+	h := newHarness(t, options{ingestionTime: true}, &fakeAPI{rows: late}, sink)
+	require.NoError(t, h.poll())
+
+	assert.Equal(t, []string{
+		"DeviceProcessEvents\n| extend IngestionTime = ingestion_time()\n" +
+			"| where IngestionTime > datetime(2026-11-26T11:00:00.0000000Z) and IngestionTime <= datetime(2026-11-26T11:55:00.0000000Z)\n" +
+			"| sort by IngestionTime asc\n| take 1000",
+	}, h.api.sent(), "pages follow ingestion time")
+	require.Equal(t, 2, sink.LogRecordCount())
+	second := sink.AllLogs()[1].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0) // batches of one
+	assert.Equal(t, time.Date(2026, 11, 26, 11, 10, 0, 0, time.UTC), second.Timestamp().AsTime(), "records keep their event time")
+	assert.Equal(t, `{"watermark":"2026-11-26T11:55:00.0000000Z"}`, h.storage.Value(checkpointKey))
 }
 
 func TestRecordsCarryTheRow(t *testing.T) {
 	tests := []struct {
-		name                string
-		columnsAsAttributes bool
-		wantAttributes      map[string]any
+		name           string
+		columnsInBody  bool
+		wantAttributes map[string]any
 	}{
 		{
-			name:                "columns in body and attributes",
-			columnsAsAttributes: true,
-			wantAttributes:      map[string]any{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": int64(42)},
+			name:           "columns in body and attributes",
+			wantAttributes: map[string]any{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": int64(1)},
 		},
 		{
 			name:           "columns in body only",
+			columnsInBody:  true,
 			wantAttributes: map[string]any{},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := new(consumertest.LogsSink)
-			h := newHarness(t, nil, &fakeAPI{responses: []response{{rows: rows[:1]}}}, sink, tt.columnsAsAttributes)
+			h := newHarness(t, options{columnsInBody: tt.columnsInBody}, &fakeAPI{rows: rows[:1]}, sink)
 			require.NoError(t, h.poll())
 			require.Equal(t, 1, sink.LogRecordCount())
 
@@ -307,33 +388,10 @@ func TestRecordsCarryTheRow(t *testing.T) {
 			scope := resourceLogs.ScopeLogs().At(0)
 			assert.Equal(t, metadata.ScopeName, scope.Scope().Name())
 			record := scope.LogRecords().At(0)
-			assert.Equal(t, map[string]any{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": int64(42)}, record.Body().Map().AsRaw())
+			assert.Equal(t, map[string]any{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": int64(1)}, record.Body().Map().AsRaw())
 			assert.Equal(t, tt.wantAttributes, record.Attributes().AsRaw())
 			assert.Equal(t, time.Date(2026, 11, 26, 11, 30, 0, 100, time.UTC), record.Timestamp().AsTime())
 			assert.Equal(t, start, record.ObservedTimestamp().AsTime())
 		})
 	}
-}
-
-func TestPollMetrics(t *testing.T) {
-	badRows := []map[string]any{
-		{"Timestamp": "not a time", "ProcessId": "x"},
-		{"Timestamp": "2026-11-26T11:31:00.1234567Z", "ProcessId": "43"},
-	}
-	h := newHarness(t, nil, &fakeAPI{responses: []response{{rows: badRows}, {err: &huntingapi.Error{StatusCode: 400}}}}, new(consumertest.LogsSink), true)
-	require.NoError(t, h.poll())
-	require.Error(t, h.poll())
-
-	query := attribute.NewSet(attribute.String("query", "procs"))
-	ignoreTime := []metricdatatest.Option{metricdatatest.IgnoreTimestamp()}
-	metadatatest.AssertEqualDefenderHuntingAPICalls(t, h.telemetry, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(attribute.String("query", "procs"), attribute.String("outcome", "ok")), Value: 1},
-		{Attributes: attribute.NewSet(attribute.String("query", "procs"), attribute.String("outcome", "bad_request")), Value: 1},
-	}, ignoreTime...)
-	metadatatest.AssertEqualDefenderHuntingRowsReceived(t, h.telemetry, []metricdata.DataPoint[int64]{{Attributes: query, Value: 2}}, ignoreTime...)
-	metadatatest.AssertEqualDefenderHuntingRecordsEmitted(t, h.telemetry, []metricdata.DataPoint[int64]{{Attributes: query, Value: 2}}, ignoreTime...)
-	metadatatest.AssertEqualDefenderHuntingValuesMismatched(t, h.telemetry, []metricdata.DataPoint[int64]{{Attributes: query, Value: 2}}, ignoreTime...)
-	metadatatest.AssertEqualDefenderHuntingRowsWithoutTimestamp(t, h.telemetry, []metricdata.DataPoint[int64]{{Attributes: query, Value: 1}}, ignoreTime...)
-	// Committed at 11:55 by the first poll, measured at 12:00.
-	metadatatest.AssertEqualDefenderHuntingWatermarkLag(t, h.telemetry, []metricdata.DataPoint[float64]{{Attributes: query, Value: 300}}, ignoreTime...)
 }

@@ -2,7 +2,6 @@ package poller
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.uber.org/goleak"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
 )
 
 func TestMain(m *testing.M) {
@@ -36,14 +37,17 @@ func (s *statusLog) snapshot() []error {
 }
 
 func TestRunPollsAtOnceThenEveryIntervalUntilCanceled(t *testing.T) {
-	throttled := errors.New("throttled")
-	api := &fakeAPI{responses: []response{{err: throttled}, {rows: rows}}}
+	refused := &huntingapi.Error{StatusCode: 401, Code: "Unauthorized"}
+	api := &fakeAPI{rows: rows, script: map[int]call{0: {err: refused}}}
 	sink := new(consumertest.LogsSink)
-	h := newHarness(t, nil, api, sink, true)
+	h := newHarness(t, options{}, api, sink)
 	h.poller.query.Interval = 10 * time.Millisecond
 	status := &statusLog{}
 	h.poller.settings.ReportStatus = status.report
+	// Real time, with the rows inside the first window.
 	h.poller.settings.Now = time.Now
+	h.poller.query.Policy.Lookback = time.Since(start) + time.Hour
+	h.poller.loadCheckpoint(context.Background())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -61,6 +65,6 @@ func TestRunPollsAtOnceThenEveryIntervalUntilCanceled(t *testing.T) {
 
 	reports := status.snapshot()
 	require.GreaterOrEqual(t, len(reports), 2)
-	assert.ErrorIs(t, reports[0], throttled, "the first poll's failure is reported")
+	assert.ErrorIs(t, reports[0], refused, "the first poll's failure is reported")
 	assert.NoError(t, reports[1], "the recovery is reported")
 }

@@ -157,7 +157,7 @@ func isEmpty(_ string, v pcommon.Value) bool { return v.Type() == pcommon.ValueT
 // a query may have turned it into a string with tostring() or the like.
 func timestampOf(v any) time.Time {
 	if s, ok := v.(string); ok {
-		if t, ok := parseDateTime(s); ok {
+		if t, ok := ParseDateTime(s); ok {
 			return t
 		}
 	}
@@ -210,7 +210,7 @@ func setTyped(dst pcommon.Value, k kind, v any) bool {
 		// time would keep, and parsing only vets it.
 		if s, ok := v.(string); ok {
 			dst.SetStr(s)
-			_, valid := parseDateTime(s)
+			_, valid := ParseDateTime(s)
 			return valid
 		}
 	case kindTimespan:

@@ -5,13 +5,13 @@ import "time"
 // pow10 scales a fraction of n digits (index 9-n) to nanoseconds.
 var pow10 = [...]int{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
 
-// parseDateTime parses an RFC 3339 date-time as the service writes it ("2020-08-30T06:38:35.7664356Z":
+// ParseDateTime parses an RFC 3339 date-time as the service writes it ("2020-08-30T06:38:35.7664356Z":
 // 7 fractional digits, 100 ns ticks), also with 0 to 9 fractional digits, a numeric offset, or no
 // zone at all (read as UTC, which is what Kusto datetimes are). It is hand-written rather than
 // time.Parse because it runs once per row on the hot path, must take the zone-less form too, and
 // must not allocate on failure. Every fractional digit is kept: rounding to a coarser unit would
 // move events across query-window boundaries. The result is in UTC.
-func parseDateTime(s string) (time.Time, bool) {
+func ParseDateTime(s string) (time.Time, bool) {
 	// "2006-01-02T15:04:05" is the shortest accepted form.
 	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false

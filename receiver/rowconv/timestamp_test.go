@@ -33,13 +33,13 @@ func TestParseDateTime(t *testing.T) {
 		{"9999-12-31T23:59:59.9999999Z", utc(9999, 12, 31, 23, 59, 59, 999999900)},
 	}
 	for _, tc := range valid {
-		got, ok := parseDateTime(tc.in)
+		got, ok := ParseDateTime(tc.in)
 		if !ok || !got.Equal(tc.want) || got.Location() != time.UTC {
-			t.Errorf("parseDateTime(%q) = %v, %v; want %v, true (UTC)", tc.in, got, ok, tc.want)
+			t.Errorf("ParseDateTime(%q) = %v, %v; want %v, true (UTC)", tc.in, got, ok, tc.want)
 		}
 		// Where the standard library's RFC 3339 parser applies, both must agree to the nanosecond.
 		if std, err := time.Parse(time.RFC3339Nano, tc.in); err == nil && !std.Equal(got) {
-			t.Errorf("parseDateTime(%q) = %v, time.Parse says %v", tc.in, got, std)
+			t.Errorf("ParseDateTime(%q) = %v, time.Parse says %v", tc.in, got, std)
 		}
 	}
 
@@ -55,8 +55,8 @@ func TestParseDateTime(t *testing.T) {
 		"1598769515",
 	}
 	for _, in := range invalid {
-		if got, ok := parseDateTime(in); ok {
-			t.Errorf("parseDateTime(%q) = %v, true; want failure", in, got)
+		if got, ok := ParseDateTime(in); ok {
+			t.Errorf("ParseDateTime(%q) = %v, true; want failure", in, got)
 		}
 	}
 }
@@ -66,7 +66,7 @@ func TestParseDateTimeFractionDigits(t *testing.T) {
 	const digits = "123456789"
 	for n := 1; n <= 9; n++ {
 		in := "2020-08-30T06:38:35." + digits[:n] + "Z"
-		got, ok := parseDateTime(in)
+		got, ok := ParseDateTime(in)
 		want := 0
 		for i := 0; i < 9; i++ {
 			want *= 10
@@ -75,17 +75,17 @@ func TestParseDateTimeFractionDigits(t *testing.T) {
 			}
 		}
 		if !ok || got.Nanosecond() != want {
-			t.Errorf("parseDateTime(%q) nanoseconds = %d, %v; want %d", in, got.Nanosecond(), ok, want)
+			t.Errorf("ParseDateTime(%q) nanoseconds = %d, %v; want %d", in, got.Nanosecond(), ok, want)
 		}
 	}
 }
 
 func TestParseDateTimeDoesNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
-		parseDateTime("2020-08-30T08:38:35.7664356+02:00")
-		parseDateTime("not a date, not even close")
+		ParseDateTime("2020-08-30T08:38:35.7664356+02:00")
+		ParseDateTime("not a date, not even close")
 	})
 	if allocs != 0 {
-		t.Errorf("parseDateTime allocates %v times per call pair", allocs)
+		t.Errorf("ParseDateTime allocates %v times per call pair", allocs)
 	}
 }

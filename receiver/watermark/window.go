@@ -3,7 +3,6 @@
 package watermark
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -50,19 +49,6 @@ func (p Policy) Next(watermark, now time.Time) (Window, bool) {
 		w.Start, w.Clamped = oldest, true
 	}
 	return w, w.End.After(w.Start)
-}
-
-// Filter is the KQL stage the receiver appends to a user's query to select the window's rows on
-// column: `| where column > datetime(start) and column <= datetime(end)`.
-func (w Window) Filter(column string) string {
-	return fmt.Sprintf("| where %s > datetime(%s) and %s <= datetime(%s)",
-		column, FormatDatetime(w.Start), column, FormatDatetime(w.End))
-}
-
-// Apply returns query restricted to the window. The filter goes on a new line after the user's
-// query, so a trailing `//` comment cannot swallow it.
-func (w Window) Apply(query, column string) string {
-	return query + "\n" + w.Filter(column)
 }
 
 // FormatDatetime prints t in UTC with 100-ns precision, as a Kusto datetime literal's content.

@@ -79,14 +79,37 @@ func TestPolicyNext(t *testing.T) {
 	}
 }
 
-func TestWindowApply(t *testing.T) {
+func TestSelectionApply(t *testing.T) {
 	w := Window{
 		Start: mustTime(t, "2020-08-30T06:38:35.7664356Z"),
 		End:   mustTime(t, "2020-08-30T06:43:35Z"),
 	}
-	got := w.Apply("DeviceProcessEvents // trailing comment", "Timestamp")
-	assert.Equal(t, "DeviceProcessEvents // trailing comment\n"+
-		"| where Timestamp > datetime(2020-08-30T06:38:35.7664356Z) and Timestamp <= datetime(2020-08-30T06:43:35.0000000Z)", got)
+	tests := []struct {
+		name      string
+		selection Selection
+		want      string
+	}{
+		{
+			name:      "event time",
+			selection: Selection{TimestampColumn: "Timestamp"},
+			want: "DeviceProcessEvents // trailing comment\n" +
+				"| where Timestamp > datetime(2020-08-30T06:38:35.7664356Z) and Timestamp <= datetime(2020-08-30T06:43:35.0000000Z)\n" +
+				"| sort by Timestamp asc\n| take 1000",
+		},
+		{
+			name:      "ingestion time",
+			selection: Selection{TimestampColumn: "Timestamp", IngestionTime: true},
+			want: "DeviceProcessEvents // trailing comment\n" +
+				"| extend IngestionTime = ingestion_time()\n" +
+				"| where IngestionTime > datetime(2020-08-30T06:38:35.7664356Z) and IngestionTime <= datetime(2020-08-30T06:43:35.0000000Z)\n" +
+				"| sort by IngestionTime asc\n| take 1000",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.selection.Apply("DeviceProcessEvents // trailing comment", w, 1000))
+		})
+	}
 }
 
 func TestFormatDatetimeKeeps100ns(t *testing.T) {

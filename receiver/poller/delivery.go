@@ -1,0 +1,205 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+
+	"github.com/defender-otel/defenderhuntingreceiver/internal/metadata"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/rowconv"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark"
+)
+
+// Resource attributes that say where a record comes from.
+const (
+	attrTenantID  = "defender.tenant.id"
+	attrQueryName = "defender.hunting.query.name"
+)
+
+// errPipelineRefused marks a retryable refusal by the pipeline.
+var errPipelineRefused = errors.New("pipeline refused the records")
+
+// pageDelivery is the API client's ResultHandler for one page. Rows arrive sorted on the key column
+// (the window's column); each becomes a log record, and records go to the pipeline in batches that
+// end where the key changes, so that after a batch is accepted the watermark can move to the batch's
+// last key knowing that every row up to it was delivered. A page that reaches its row limit may stop
+// in the middle of its last key's rows: those are held back and asked for again by the next page.
+type pageDelivery struct {
+	ctx   context.Context
+	p     *Poller
+	page  watermark.Window
+	limit int
+
+	converter *rowconv.Converter
+	observed  pcommon.Timestamp
+	// scratch receives each row before it is known which batch it belongs to.
+	scratch plog.LogRecord
+	batch   plog.Logs
+	records plog.LogRecordSlice
+
+	rows       int       // rows read so far
+	lastKey    time.Time // key of the last row read
+	groupStart int       // index in records of the first row with lastKey
+	flushed    bool      // a batch of this page was already delivered
+
+	mismatched, withoutTimestamp int
+}
+
+func newPageDelivery(ctx context.Context, p *Poller, page watermark.Window, limit int) *pageDelivery {
+	d := &pageDelivery{
+		ctx:      ctx,
+		p:        p,
+		page:     page,
+		limit:    limit,
+		observed: pcommon.NewTimestampFromTime(p.settings.Now()),
+		scratch:  plog.NewLogRecord(),
+	}
+	d.newBatch()
+	return d
+}
+
+func (d *pageDelivery) newBatch() {
+	d.batch = plog.NewLogs()
+	resourceLogs := d.batch.ResourceLogs().AppendEmpty()
+	resource := resourceLogs.Resource().Attributes()
+	q := d.p.query
+	resource.EnsureCapacity(2 + len(q.ResourceAttributes))
+	for k, v := range q.ResourceAttributes {
+		resource.PutStr(k, v)
+	}
+	resource.PutStr(attrTenantID, d.p.settings.Tenant)
+	resource.PutStr(attrQueryName, q.Name)
+	scopeLogs := resourceLogs.ScopeLogs().AppendEmpty()
+	scopeLogs.Scope().SetName(metadata.ScopeName)
+	d.records = scopeLogs.LogRecords()
+	d.groupStart = 0
+}
+
+// Schema prepares the converter for the page's columns.
+func (d *pageDelivery) Schema(columns []huntingapi.Column) error {
+	d.converter = rowconv.NewConverter(columns, d.p.query.Selection.TimestampColumn)
+	for _, name := range d.converter.UnknownTypes() {
+		if !d.p.warnedTypes[name] {
+			d.p.warnedTypes[name] = true
+			d.p.logger.Warn("Unknown Schema type; its values are kept as their JSON type gives them", zap.String("type", name))
+		}
+	}
+	return nil
+}
+
+// Row turns a row into a record and adds it to the batch, delivering the batch first when it is
+// full and the row starts a new key.
+func (d *pageDelivery) Row(row map[string]any) error {
+	d.rows++
+	record := d.scratch
+	record.SetObservedTimestamp(d.observed)
+	body := record.Body().SetEmptyMap()
+	outcome := d.converter.Convert(row, body)
+	d.mismatched += outcome.Mismatched
+	if outcome.Timestamp.IsZero() {
+		d.withoutTimestamp++
+	} else {
+		record.SetTimestamp(pcommon.NewTimestampFromTime(outcome.Timestamp))
+	}
+	if d.p.settings.ColumnsAsAttributes {
+		body.CopyTo(record.Attributes())
+	}
+
+	key := outcome.Timestamp
+	if d.p.query.Selection.IngestionTime {
+		key = ingestionTimeOf(row)
+	}
+	// A row without a key cannot be ordered: it stays in the current group.
+	if !key.IsZero() && !key.Equal(d.lastKey) {
+		if d.records.Len() >= d.p.settings.BatchSize {
+			if err := d.flush(d.lastKey); err != nil {
+				return err
+			}
+		}
+		d.groupStart, d.lastKey = d.records.Len(), key
+	}
+	record.MoveTo(d.records.AppendEmpty())
+	return nil
+}
+
+func ingestionTimeOf(row map[string]any) time.Time {
+	text, _ := row[watermark.IngestionTimeColumn].(string)
+	t, _ := rowconv.ParseDateTime(text)
+	return t
+}
+
+// finish delivers what is left of a page that was read to its end and commits up to where the page
+// is known complete: its end, or, for a page cut at the row limit, just before its last key.
+func (d *pageDelivery) finish() error {
+	d.p.settings.Telemetry.DefenderHuntingRowsPerPage.Record(d.ctx, int64(d.rows), d.p.queryAttr)
+	if d.rows < d.limit {
+		return d.flush(d.page.End)
+	}
+	if !d.flushed && d.groupStart == 0 {
+		// Every row shares one key: no complete key to stop after. Deliver them and move past that
+		// instant; the rows beyond the cap at it cannot be fetched by time-based paging.
+		d.p.settings.Telemetry.DefenderHuntingCapSaturations.Add(d.ctx, 1, d.p.queryAttr)
+		d.p.logger.Error("More rows share one timestamp than a page may hold; rows beyond the row cap at that instant are lost",
+			zap.String("timestamp", watermark.FormatDatetime(d.lastKey)), zap.Int("max_rows", d.limit))
+		return d.flush(d.lastKey)
+	}
+	d.dropLastGroup()
+	return d.flush(d.lastKey.Add(-watermark.Tick))
+}
+
+// dropLastGroup removes the rows of the last key, which may continue beyond the page.
+func (d *pageDelivery) dropLastGroup() {
+	i := 0
+	d.records.RemoveIf(func(plog.LogRecord) bool {
+		i++
+		return i > d.groupStart
+	})
+}
+
+// flush delivers the batch and commits the watermark to commitTo. A permanent refusal is counted and
+// committed past (retrying cannot succeed); a retryable one aborts the page with the watermark left
+// at the last accepted batch.
+func (d *pageDelivery) flush(commitTo time.Time) error {
+	if n := d.records.Len(); n > 0 {
+		if err := d.p.deliver(d.ctx, d.batch, n); err != nil {
+			return err
+		}
+	}
+	d.flushed = true
+	d.p.commit(d.ctx, commitTo)
+	d.newBatch()
+	return nil
+}
+
+// recordConversion counts the page's conversion problems.
+func (d *pageDelivery) recordConversion() {
+	tel := d.p.settings.Telemetry
+	tel.DefenderHuntingRowsReceived.Add(d.ctx, int64(d.rows), d.p.queryAttr)
+	tel.DefenderHuntingValuesMismatched.Add(d.ctx, int64(d.mismatched), d.p.queryAttr)
+	tel.DefenderHuntingRowsWithoutTimestamp.Add(d.ctx, int64(d.withoutTimestamp), d.p.queryAttr)
+}
+
+// deliver hands n records to the pipeline.
+func (p *Poller) deliver(ctx context.Context, logs plog.Logs, n int) error {
+	obsCtx := p.settings.ObsReport.StartLogsOp(ctx)
+	err := p.settings.Consumer.ConsumeLogs(obsCtx, logs)
+	p.settings.ObsReport.EndLogsOp(obsCtx, "defender_hunting", n, err)
+	switch {
+	case err == nil:
+		p.settings.Telemetry.DefenderHuntingRecordsEmitted.Add(ctx, int64(n), p.queryAttr)
+		return nil
+	case consumererror.IsPermanent(err):
+		p.settings.Telemetry.DefenderHuntingRecordsDropped.Add(ctx, int64(n), p.queryAttr)
+		p.logger.Error("Pipeline refused records permanently; they are dropped", zap.Int("records", n), zap.Error(err))
+		return nil
+	default:
+		return fmt.Errorf("%w (%d records): %w", errPipelineRefused, n, err)
+	}
+}

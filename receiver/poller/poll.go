@@ -1,0 +1,188 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark"
+)
+
+// cpuQuotaCycle is the service's CPU accounting period: a tenant whose CPU quota is spent is blocked
+// until the next cycle starts.
+const cpuQuotaCycle = 15 * time.Minute
+
+// poll fetches the window that follows the watermark, page by page, until the watermark reaches the
+// window's end. Failures that waiting can cure are retried inside the poll: throttling pauses the
+// tenant's budget, timeouts and results too large narrow the next page, transient failures back
+// off. It returns the failure that ended the poll early, if any; the watermark then stays where the
+// pipeline's last accepted batch left it and the next poll continues from there.
+func (p *Poller) poll(ctx context.Context) error {
+	window, due := p.query.Policy.Next(p.watermark, p.settings.Now())
+	if !due {
+		return nil
+	}
+	if window.Clamped {
+		p.logger.Warn("Watermark is older than the service keeps data; rows between it and the retention limit cannot be fetched",
+			zap.String("watermark", watermark.FormatDatetime(p.watermark)),
+			zap.String("oldest_available", watermark.FormatDatetime(window.Start)))
+		p.watermark = window.Start
+	}
+
+	retry := p.newRetry()
+	for p.watermark.Before(window.End) {
+		page, limit := p.narrowed.page(p.watermark, window.End, p.settings.MaxRows)
+		err := p.fetchPage(ctx, page, limit)
+		class := classify(err)
+		switch class {
+		case noFailure:
+			retry.reset()
+			continue
+		case failureCanceled, failureQuery, failureAuth:
+			return err
+		case failureTooLarge, failureTimeout:
+			if p.narrowed.narrow(page, limit, class) {
+				p.settings.Telemetry.DefenderHuntingPageNarrowings.Add(ctx, 1, p.reasonAttr(class))
+				p.logger.Debug("Narrowing the next page", zap.String("reason", string(class)),
+					zap.Duration("span", p.narrowed.span), zap.Int("rows", p.narrowed.rows))
+				continue
+			}
+		case failureThrottled, failureCPUQuota:
+			p.settings.Budget.PauseUntil(p.pauseEnd(err, class, retry))
+		}
+		wait, ok := retry.next()
+		if !ok {
+			return err
+		}
+		p.settings.Telemetry.DefenderHuntingRetries.Add(ctx, 1, p.reasonAttr(class))
+		if class == failureThrottled || class == failureCPUQuota {
+			continue // the budget holds the next call back until the pause ends
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+	p.narrowed = narrowing{}
+	return p.saveErr
+}
+
+// fetchPage asks for one page and streams its rows to the pipeline (see pageDelivery).
+func (p *Poller) fetchPage(ctx context.Context, page watermark.Window, limit int) error {
+	if err := p.settings.Budget.Wait(ctx); err != nil {
+		return err
+	}
+	delivery := newPageDelivery(ctx, p, page, limit)
+	started := time.Now()
+	stats, err := p.settings.Runner.Run(ctx, p.query.Selection.Apply(p.query.Text, page, limit), delivery)
+
+	tel := p.settings.Telemetry
+	tel.DefenderHuntingQueryDuration.Record(ctx, time.Since(started).Seconds(), p.queryAttr)
+	apiOutcome := classify(err)
+	if apiOutcome == failurePipeline {
+		apiOutcome = noFailure // the call succeeded; the pipeline refused its rows
+	}
+	tel.DefenderHuntingAPICalls.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(
+		attribute.String("query", p.query.Name), attribute.String("outcome", string(apiOutcome)))))
+	delivery.recordConversion()
+	if err != nil {
+		return fmt.Errorf("page (%s, %s]: %w", watermark.FormatDatetime(page.Start), watermark.FormatDatetime(page.End), err)
+	}
+	p.logger.Debug("Page fetched",
+		zap.String("start", watermark.FormatDatetime(page.Start)),
+		zap.String("end", watermark.FormatDatetime(page.End)),
+		zap.Int("rows", delivery.rows),
+		zap.Float64("service_execution_seconds", stats.ExecutionTime))
+	return delivery.finish()
+}
+
+// pauseEnd is when a throttled tenant may call again: when the service said (Retry-After), at the
+// next CPU cycle for the CPU quota, otherwise after a backoff with jitter.
+func (p *Poller) pauseEnd(err error, class failure, retry *retryState) time.Time {
+	now := p.settings.Now()
+	var apiErr *huntingapi.Error
+	switch {
+	case errors.As(err, &apiErr) && apiErr.RetryAfter > 0:
+		return now.Add(apiErr.RetryAfter)
+	case class == failureCPUQuota:
+		// A little past the boundary, so that the call lands in the new cycle.
+		return now.Truncate(cpuQuotaCycle).Add(cpuQuotaCycle + 5*time.Second)
+	default:
+		return now.Add(retry.peek())
+	}
+}
+
+func (p *Poller) reasonAttr(class failure) metric.MeasurementOption {
+	return metric.WithAttributeSet(attribute.NewSet(
+		attribute.String("query", p.query.Name), attribute.String("reason", string(class))))
+}
+
+// retryState paces the retries of one poll with the configured exponential backoff and gives up
+// once max_elapsed_time has passed since the first failure (never, when it is zero).
+type retryState struct {
+	enabled    bool
+	backoff    *backoff.ExponentialBackOff
+	maxElapsed time.Duration
+	firstFail  time.Time
+	pending    time.Duration // the next wait, drawn by peek and handed out by next
+}
+
+func (p *Poller) newRetry() *retryState {
+	cfg := p.settings.Retry
+	return &retryState{
+		enabled: cfg.Enabled,
+		backoff: &backoff.ExponentialBackOff{
+			InitialInterval:     cfg.InitialInterval,
+			RandomizationFactor: cfg.RandomizationFactor,
+			Multiplier:          cfg.Multiplier,
+			MaxInterval:         cfg.MaxInterval,
+		},
+		maxElapsed: cfg.MaxElapsedTime,
+	}
+}
+
+func (r *retryState) peek() time.Duration {
+	if r.pending == 0 {
+		r.pending = r.backoff.NextBackOff()
+	}
+	return r.pending
+}
+
+// next returns how long to wait before retrying, or false when retrying is off or out of time.
+func (r *retryState) next() (time.Duration, bool) {
+	if !r.enabled {
+		return 0, false
+	}
+	if r.firstFail.IsZero() {
+		r.firstFail = time.Now()
+	}
+	wait := r.peek()
+	r.pending = 0
+	if r.maxElapsed > 0 && time.Since(r.firstFail)+wait > r.maxElapsed {
+		return 0, false
+	}
+	return wait, true
+}
+
+// reset starts over after a success.
+func (r *retryState) reset() {
+	r.backoff.Reset()
+	r.firstFail, r.pending = time.Time{}, 0
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}

@@ -1,0 +1,51 @@
+package watermark
+
+import (
+	"fmt"
+	"strings"
+)
+
+// IngestionTimeColumn is the column the receiver adds, in ingestion-time mode, holding each row's
+// ingestion_time(): the window and the paging follow it, and it stays on the record.
+const IngestionTimeColumn = "IngestionTime"
+
+// Selection says how a query's rows are placed in windows: on the query's own datetime column
+// (event time), or on the time each row became queryable (ingestion time), which catches rows that
+// arrive late whatever their event time.
+type Selection struct {
+	// TimestampColumn is the event-time column (in event-time mode, the window's column).
+	TimestampColumn string
+	// IngestionTime selects ingestion-time mode.
+	IngestionTime bool
+}
+
+// KeyColumn is the column whose value orders the rows and bounds the window.
+func (s Selection) KeyColumn() string {
+	if s.IngestionTime {
+		return IngestionTimeColumn
+	}
+	return s.TimestampColumn
+}
+
+// Apply returns query restricted to the window, ordered on the key column and cut to limit rows. For
+// event time it appends
+//
+//	| where Timestamp > datetime(START) and Timestamp <= datetime(END)
+//	| sort by Timestamp asc
+//	| take LIMIT
+//
+// and for ingestion time it first adds `| extend IngestionTime = ingestion_time()` and uses that
+// column instead. The stages go on new lines after the user's query, so a trailing `//` comment
+// cannot swallow them. Sorting lets a page that reaches limit be resumed exactly after its last
+// complete timestamp.
+func (s Selection) Apply(query string, w Window, limit int) string {
+	var b strings.Builder
+	b.WriteString(query)
+	key := s.KeyColumn()
+	if s.IngestionTime {
+		fmt.Fprintf(&b, "\n| extend %s = ingestion_time()", key)
+	}
+	fmt.Fprintf(&b, "\n| where %s > datetime(%s) and %s <= datetime(%s)", key, FormatDatetime(w.Start), key, FormatDatetime(w.End))
+	fmt.Fprintf(&b, "\n| sort by %s asc\n| take %d", key, limit)
+	return b.String()
+}
