@@ -9,14 +9,18 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
-	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
 )
 
-// APIAdvancedHunting is the Defender XDR advanced hunting API
-// (POST {endpoint}/api/advancedhunting/run).
-const APIAdvancedHunting = "advanced_hunting"
+// APIs the receiver can call.
+const (
+	// APIAdvancedHunting is the Defender XDR advanced hunting API
+	// (POST {endpoint}/api/advancedhunting/run), being retired.
+	APIAdvancedHunting = "advanced_hunting"
+	// APIGraph is the Microsoft Graph security API (POST {endpoint}/v1.0/security/runHuntingQuery).
+	APIGraph = "graph"
+)
 
 // Watermark modes of a query.
 const (
@@ -25,8 +29,6 @@ const (
 )
 
 const (
-	defaultEndpoint        = "https://api.security.microsoft.com"
-	defaultAuthority       = "https://login.microsoftonline.com"
 	defaultTimeout         = 5 * time.Minute // the service gives up on a query after 3 minutes; leave time for the body
 	defaultInterval        = 5 * time.Minute
 	defaultLookback        = time.Hour
@@ -43,11 +45,15 @@ const (
 // Config is the defender_hunting receiver's configuration.
 type Config struct {
 	// HTTP client settings (endpoint, tls, timeout, proxy_url, headers, ...) used for the API calls and for
-	// the token requests. Its own `auth` key is taken by Auth below.
+	// the token requests. Its own `auth` key is taken by Auth below. An empty endpoint is the cloud's
+	// host for the API.
 	confighttp.ClientConfig `mapstructure:",squash"`
 
-	// API selects the service: only "advanced_hunting" for now.
+	// API selects the service: "advanced_hunting" or "graph".
 	API string `mapstructure:"api"`
+
+	// Cloud picks the default Entra ID authority and API hosts: commercial, gcc, gcc_high or dod.
+	Cloud string `mapstructure:"cloud"`
 
 	// Auth holds the Entra ID application the receiver signs in as.
 	Auth AuthConfig `mapstructure:"auth"`
@@ -80,20 +86,6 @@ type Config struct {
 	Queries []QueryConfig `mapstructure:"queries"`
 }
 
-// AuthConfig is an Entra ID application registration: a client secret or a client certificate.
-type AuthConfig struct {
-	TenantID     string              `mapstructure:"tenant_id"`
-	ClientID     string              `mapstructure:"client_id"`
-	ClientSecret configopaque.String `mapstructure:"client_secret"`
-	// CertificateFile holds the client certificate and its private key: PEM (key unencrypted) or
-	// PKCS#12.
-	CertificateFile string `mapstructure:"certificate_file"`
-	// CertificatePassword is the PKCS#12 file's password.
-	CertificatePassword configopaque.String `mapstructure:"certificate_password"`
-	// Authority is the Entra ID host that issues tokens.
-	Authority string `mapstructure:"authority"`
-}
-
 // QueryConfig is one KQL query the receiver runs on its own schedule and watermark.
 type QueryConfig struct {
 	// Name identifies the query: its checkpoint, its metrics and the records it emits.
@@ -118,12 +110,11 @@ type QueryConfig struct {
 
 func createDefaultConfig() component.Config {
 	http := confighttp.NewDefaultClientConfig()
-	http.Endpoint = defaultEndpoint
 	http.Timeout = defaultTimeout
 	return &Config{
 		ClientConfig:        http,
 		API:                 APIAdvancedHunting,
-		Auth:                AuthConfig{Authority: defaultAuthority},
+		Cloud:               CloudCommercial,
 		RowCap:              defaultRowCap,
 		CallsPerMinute:      defaultCallsPerMinute,
 		BatchSize:           defaultBatchSize,
@@ -199,11 +190,16 @@ var (
 // Validate checks the configuration; every error names the key (and query) at fault.
 func (cfg *Config) Validate() error {
 	var errs []error
-	if cfg.API != APIAdvancedHunting {
-		errs = append(errs, fmt.Errorf("api: unknown api %q (supported: %q)", cfg.API, APIAdvancedHunting))
+	if cfg.API != APIAdvancedHunting && cfg.API != APIGraph {
+		errs = append(errs, fmt.Errorf("api: unknown api %q (supported: %q, %q)", cfg.API, APIAdvancedHunting, APIGraph))
 	}
-	if err := validateHTTPSURL(cfg.Endpoint); err != nil {
-		errs = append(errs, fmt.Errorf("endpoint: %w", err))
+	if _, ok := clouds[cfg.Cloud]; !ok {
+		errs = append(errs, fmt.Errorf("cloud: unknown cloud %q (supported: %s)", cfg.Cloud, cloudNames()))
+	}
+	if cfg.Endpoint != "" {
+		if err := validateHTTPSURL(cfg.Endpoint); err != nil {
+			errs = append(errs, fmt.Errorf("endpoint: %w", err))
+		}
 	}
 	errs = append(errs, cfg.Auth.validate()...)
 	if cfg.RowCap <= 0 {
@@ -229,29 +225,6 @@ func (cfg *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func (a AuthConfig) validate() []error {
-	var errs []error
-	if a.TenantID == "" {
-		errs = append(errs, errors.New("auth.tenant_id: required"))
-	}
-	if a.ClientID == "" {
-		errs = append(errs, errors.New("auth.client_id: required"))
-	}
-	switch {
-	case a.ClientSecret == "" && a.CertificateFile == "":
-		errs = append(errs, errors.New("auth: set client_secret or certificate_file"))
-	case a.ClientSecret != "" && a.CertificateFile != "":
-		errs = append(errs, errors.New("auth: set only one of client_secret and certificate_file"))
-	}
-	if a.CertificatePassword != "" && a.CertificateFile == "" {
-		errs = append(errs, errors.New("auth.certificate_password: only used with certificate_file"))
-	}
-	if err := validateHTTPSURL(a.Authority); err != nil {
-		errs = append(errs, fmt.Errorf("auth.authority: %w", err))
-	}
-	return errs
 }
 
 func (q QueryConfig) validate() []error {

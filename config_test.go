@@ -92,9 +92,13 @@ func TestValidateNamesTheKeyAtFault(t *testing.T) {
 		wantErr []string
 	}{
 		{"no_tenant", []string{"auth.tenant_id: required"}},
-		{"no_credential", []string{"auth: set client_secret or certificate_file"}},
-		{"two_credentials", []string{"auth: set only one of client_secret and certificate_file"}},
-		{"unknown_api", []string{`api: unknown api "splunk"`}},
+		{"no_credential", []string{"auth: set one of client_secret, certificate_file, federated_token_file, managed_identity or authenticator"}},
+		{"two_credentials", []string{"auth: client_secret and certificate_file are set; set only one of"}},
+		{"extension_and_secret", []string{"auth: client_secret and authenticator are set; set only one of"}},
+		{"federated_without_client_id", []string{"auth.client_id: required with federated_token_file"}},
+		{"extension_with_client_id", []string{"auth.client_id: not used with authenticator"}},
+		{"unknown_api", []string{`api: unknown api "splunk" (supported: "advanced_hunting", "graph")`}},
+		{"unknown_cloud", []string{`cloud: unknown cloud "moon" (supported: commercial, dod, gcc, gcc_high)`}},
 		{"plain_http", []string{"endpoint:", "must be an https:// URL"}},
 		{"no_queries", []string{"queries: at least one query is required"}},
 		{"duplicate_names", []string{`queries[1] ("same"): name: duplicate of queries[0]`}},
@@ -128,3 +132,28 @@ func TestSecretsAreOpaque(t *testing.T) {
 
 // fmtConfig renders cfg the way a log line with %+v would.
 func fmtConfig(cfg *Config) string { return fmt.Sprintf("%+v %v", *cfg, cfg.Auth) }
+
+// TestHostsFollowCloudAndAPI checks the hosts each valid config resolves to: the cloud's defaults for
+// the API unless overridden, and the token scope of the API whatever endpoint the calls go to.
+func TestHostsFollowCloudAndAPI(t *testing.T) {
+	tests := []struct {
+		name                             string
+		endpoint, authority, scope, kind string
+	}{
+		{"minimal", "https://api.security.microsoft.com", "https://login.microsoftonline.com", "https://api.security.microsoft.com/.default", "client_secret"},
+		{"full", "https://us.api.security.microsoft.com", "https://login.microsoftonline.us", "https://api.security.microsoft.com/.default", "certificate_file"},
+		{"graph_workload_identity", "https://graph.microsoft.us", "https://login.microsoftonline.us", "https://graph.microsoft.us/.default", "federated_token_file"},
+		{"managed_identity_user_assigned", "https://graph.microsoft.com", "https://login.microsoftonline.com", "https://graph.microsoft.com/.default", "managed_identity"},
+		{"auth_extension", "https://api.security.microsoft.com", "https://login.microsoftonline.com", "https://api.security.microsoft.com/.default", "authenticator"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := loadConfig(t, tt.name)
+			require.NoError(t, xconfmap.Validate(cfg))
+			assert.Equal(t, tt.endpoint, cfg.endpoint())
+			assert.Equal(t, tt.authority, cfg.authority())
+			assert.Equal(t, tt.scope, cfg.scope())
+			assert.Equal(t, []string{tt.kind}, cfg.Auth.credentialKeys())
+		})
+	}
+}

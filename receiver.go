@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configauth"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver"
@@ -21,9 +23,6 @@ import (
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark"
 )
 
-// advancedHuntingScope is the token scope of the advanced hunting API, whatever regional host serves it.
-const advancedHuntingScope = "https://api.security.microsoft.com/.default"
-
 // huntingReceiver runs one poller per configured query until Shutdown.
 type huntingReceiver struct {
 	cfg       *Config
@@ -35,6 +34,7 @@ type huntingReceiver struct {
 	cancel  context.CancelFunc
 	running sync.WaitGroup
 	storage storage.Client
+	budget  *callbudget.Lease
 }
 
 func newHuntingReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*huntingReceiver, error) {
@@ -68,7 +68,7 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 
 	status := newStatusTracker(host)
 	store := watermark.NewStore(r.storage, r.cfg.Auth.TenantID)
-	budget := callbudget.ForTenant(r.cfg.Auth.TenantID, r.cfg.CallsPerMinute)
+	r.budget = callbudget.Acquire(r.cfg.Auth.TenantID, r.cfg.CallsPerMinute)
 	pollCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	for _, q := range r.cfg.Queries {
@@ -88,7 +88,7 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 			MaxRows:             r.cfg.RowCap,
 			BatchSize:           r.cfg.BatchSize,
 			Retry:               r.cfg.RetryOnFailure,
-			Budget:              budget,
+			Budget:              r.budget.Budget,
 			Runner:              runner,
 			Store:               store,
 			Consumer:            r.next,
@@ -126,27 +126,43 @@ func (r *huntingReceiver) openStorage(ctx context.Context, host component.Host) 
 	return client, nil
 }
 
-// newAPIClient builds the API client: the configured HTTP client, with a bearer token from Entra ID
-// on every call. Token requests use the same HTTP client, without the bearer layer.
+// newAPIClient builds the API client: the configured HTTP client, authenticated by the named auth
+// extension or with a bearer token from Entra ID on every call. Token requests use the same HTTP
+// client, without the bearer layer.
 func (r *huntingReceiver) newAPIClient(ctx context.Context, host component.Host) (*huntingapi.Client, error) {
-	httpClient, err := r.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
+	api := huntingapi.AdvancedHunting
+	if r.cfg.API == APIGraph {
+		api = huntingapi.Graph
+	}
+	httpConfig := r.cfg.ClientConfig
+	if r.cfg.Auth.Authenticator != nil {
+		httpConfig.Auth = configoptional.Some(configauth.Config{AuthenticatorID: *r.cfg.Auth.Authenticator})
+	}
+	httpClient, err := httpConfig.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
 	if err != nil {
 		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
+	if r.cfg.Auth.Authenticator != nil {
+		return huntingapi.NewClient(httpClient, r.cfg.endpoint(), api), nil
+	}
+
+	a := r.cfg.Auth
 	credential, err := entraid.NewCredential(entraid.Settings{
-		TenantID:            r.cfg.Auth.TenantID,
-		ClientID:            r.cfg.Auth.ClientID,
-		ClientSecret:        string(r.cfg.Auth.ClientSecret),
-		CertificateFile:     r.cfg.Auth.CertificateFile,
-		CertificatePassword: string(r.cfg.Auth.CertificatePassword),
-		Authority:           r.cfg.Auth.Authority,
+		TenantID:            a.TenantID,
+		ClientID:            a.ClientID,
+		ClientSecret:        string(a.ClientSecret),
+		CertificateFile:     a.CertificateFile,
+		CertificatePassword: string(a.CertificatePassword),
+		FederatedTokenFile:  a.FederatedTokenFile,
+		ManagedIdentity:     a.ManagedIdentity,
+		Authority:           r.cfg.authority(),
 	}, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	apiHTTP := *httpClient
-	apiHTTP.Transport = entraid.NewTransport(credential, advancedHuntingScope, httpClient.Transport)
-	return huntingapi.NewClient(&apiHTTP, r.cfg.Endpoint), nil
+	apiHTTP.Transport = entraid.NewTransport(credential, r.cfg.scope(), httpClient.Transport)
+	return huntingapi.NewClient(&apiHTTP, r.cfg.endpoint(), api), nil
 }
 
 // Shutdown stops the pollers and waits for them; a window in flight is abandoned uncommitted. Safe
@@ -156,6 +172,10 @@ func (r *huntingReceiver) Shutdown(ctx context.Context) error {
 		r.cancel()
 	}
 	r.running.Wait()
+	if r.budget != nil {
+		r.budget.Release()
+		r.budget = nil
+	}
 	var err error
 	if r.storage != nil {
 		err = r.storage.Close(ctx)

@@ -95,6 +95,7 @@ func simulatorConfig(t *testing.T, sim *simulator.Simulator, secret string) *Con
 	cfg.TLS.CAFile = caFile
 	cfg.Auth = AuthConfig{TenantID: simTenant, ClientID: simClientID, ClientSecret: configopaque.String(secret), Authority: sim.URL()}
 	cfg.Storage = &storageID
+	cfg.CallsPerMinute = 100000 // polling every 100 ms; quotas are tested elsewhere
 	q := defaultQueryConfig()
 	q.Name, q.Query, q.Interval, q.IngestionDelay, q.Lookback = "processes", "DeviceProcessEvents", 100*time.Millisecond, 0, 15*time.Minute
 	cfg.Queries = []QueryConfig{q}
@@ -203,7 +204,7 @@ func TestStartFailsOnBadSetup(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)
-			cfg.Auth = AuthConfig{TenantID: simTenant, ClientID: simClientID, ClientSecret: simSecret, Authority: defaultAuthority}
+			cfg.Auth = AuthConfig{TenantID: simTenant, ClientID: simClientID, ClientSecret: simSecret}
 			cfg.Storage = &storageID
 			tt.mutate(cfg)
 			rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())

@@ -64,6 +64,16 @@ func (b *Budget) reserve() time.Duration {
 	return 0
 }
 
+// setLimit changes the number of calls allowed per period.
+func (b *Budget) setLimit(limit int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.limit = limit
+	if len(b.recent) > limit {
+		b.recent = b.recent[len(b.recent)-limit:]
+	}
+}
+
 // PauseUntil holds every caller back until t (later pauses win over earlier ones).
 func (b *Budget) PauseUntil(t time.Time) {
 	b.mu.Lock()

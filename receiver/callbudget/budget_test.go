@@ -76,12 +76,21 @@ func TestPausedUntil(t *testing.T) {
 	assert.Equal(t, until, b.PausedUntil())
 }
 
-func TestForTenantSharesOneBudgetPerTenant(t *testing.T) {
-	a := ForTenant("tenant-shared-a", 45)
-	assert.Same(t, a, ForTenant("tenant-shared-a", 45), "same tenant, same budget")
-	assert.NotSame(t, a, ForTenant("tenant-shared-b", 45), "other tenant, other budget")
-	ForTenant("tenant-shared-a", 30)
-	assert.Equal(t, 30, a.limit, "the smallest configured limit wins")
-	ForTenant("tenant-shared-a", 60)
-	assert.Equal(t, 30, a.limit)
+func TestAcquireSharesOneBudgetPerTenant(t *testing.T) {
+	a := Acquire("tenant-a", 45)
+	b := Acquire("tenant-a", 30)
+	other := Acquire("tenant-b", 45)
+	assert.Same(t, a.Budget, b.Budget, "same tenant, same budget")
+	assert.NotSame(t, a.Budget, other.Budget, "other tenant, other budget")
+	assert.Equal(t, 30, a.limit, "the smallest limit of the current holders applies")
+
+	b.Release()
+	assert.Equal(t, 45, a.limit, "a released hold's limit no longer applies")
+	b.Release() // twice is harmless
+	a.Release()
+	other.Release()
+	fresh := Acquire("tenant-a", 60)
+	defer fresh.Release()
+	assert.NotSame(t, a.Budget, fresh.Budget, "a budget nobody holds is forgotten")
+	assert.Equal(t, 60, fresh.limit)
 }

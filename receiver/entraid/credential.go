@@ -3,6 +3,8 @@
 package entraid
 
 import (
+	"crypto"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,14 +16,23 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
-// Settings is an Entra ID application registration and where it signs in.
+// Settings say how the receiver signs in to Entra ID. Exactly one way is chosen: ClientSecret,
+// CertificateFile, FederatedTokenFile or ManagedIdentity.
 type Settings struct {
 	TenantID string
+	// ClientID is the app registration (secret, certificate, workload identity) or, with
+	// ManagedIdentity, the user-assigned identity (empty for the system-assigned one).
 	ClientID string
-	// Exactly one of ClientSecret and CertificateFile is set.
+
 	ClientSecret        string
 	CertificateFile     string // PEM (unencrypted key) or PKCS#12 with the certificate and its private key
-	CertificatePassword string
+	CertificatePassword string // the PKCS#12 password
+	// FederatedTokenFile holds a token of another identity provider that Entra ID trusts (workload
+	// identity federation, as a Kubernetes service account token on AKS). It is read again for every
+	// token request, since the platform rotates it.
+	FederatedTokenFile string
+	ManagedIdentity    bool
+
 	// Authority is the Entra ID host, e.g. https://login.microsoftonline.com.
 	Authority string
 }
@@ -50,22 +61,47 @@ func NewCredential(s Settings, client *http.Client) (azcore.TokenCredential, err
 	}
 	disableDiscovery := !knownAuthorityHosts[strings.ToLower(authority.Hostname())]
 
-	if s.CertificateFile == "" {
+	switch {
+	case s.ManagedIdentity:
+		miOptions := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: options}
+		if s.ClientID != "" {
+			miOptions.ID = azidentity.ClientID(s.ClientID)
+		}
+		return azidentity.NewManagedIdentityCredential(miOptions)
+	case s.FederatedTokenFile != "":
+		return azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+			ClientOptions:            options,
+			TenantID:                 s.TenantID,
+			ClientID:                 s.ClientID,
+			TokenFilePath:            s.FederatedTokenFile,
+			DisableInstanceDiscovery: disableDiscovery,
+		})
+	case s.CertificateFile != "":
+		certs, key, err := readCertificate(s.CertificateFile, s.CertificatePassword)
+		if err != nil {
+			return nil, err
+		}
+		return azidentity.NewClientCertificateCredential(s.TenantID, s.ClientID, certs, key,
+			&azidentity.ClientCertificateCredentialOptions{ClientOptions: options, DisableInstanceDiscovery: disableDiscovery})
+	default:
 		return azidentity.NewClientSecretCredential(s.TenantID, s.ClientID, s.ClientSecret,
 			&azidentity.ClientSecretCredentialOptions{ClientOptions: options, DisableInstanceDiscovery: disableDiscovery})
 	}
-	data, err := os.ReadFile(s.CertificateFile)
+}
+
+// readCertificate loads a PEM or PKCS#12 file with the identity library's own parser.
+func readCertificate(path, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading certificate_file: %w", err)
+		return nil, nil, fmt.Errorf("reading certificate_file: %w", err)
 	}
-	var password []byte
-	if s.CertificatePassword != "" {
-		password = []byte(s.CertificatePassword)
+	var secret []byte
+	if password != "" {
+		secret = []byte(password)
 	}
-	certs, key, err := azidentity.ParseCertificates(data, password)
+	certs, key, err := azidentity.ParseCertificates(data, secret)
 	if err != nil {
-		return nil, fmt.Errorf("parsing certificate_file %s: %w", s.CertificateFile, err)
+		return nil, nil, fmt.Errorf("parsing certificate_file %s: %w", path, err)
 	}
-	return azidentity.NewClientCertificateCredential(s.TenantID, s.ClientID, certs, key,
-		&azidentity.ClientCertificateCredentialOptions{ClientOptions: options, DisableInstanceDiscovery: disableDiscovery})
+	return certs, key, nil
 }

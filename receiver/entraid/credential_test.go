@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/defender-otel/defenderhuntingreceiver/simulator"
 )
@@ -34,8 +35,17 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// selfSignedCertificate returns an RSA client certificate and a PEM file holding it and its key.
-func selfSignedCertificate(t *testing.T) (*x509.Certificate, string) {
+// certificateFiles are one client certificate in the forms certificate_file takes.
+type certificateFiles struct {
+	cert   *x509.Certificate
+	pem    string // certificate and unencrypted key
+	pkcs12 string // the same, as PKCS#12 protected by pkcs12Password
+}
+
+const pkcs12Password = "p12-pass"
+
+// selfSignedCertificate returns an RSA client certificate and files holding it and its key.
+func selfSignedCertificate(t *testing.T) certificateFiles {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
@@ -49,11 +59,16 @@ func selfSignedCertificate(t *testing.T) (*x509.Certificate, string) {
 	require.NoError(t, err)
 	cert, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "client.pem")
+	dir := t.TempDir()
+	files := certificateFiles{cert: cert, pem: filepath.Join(dir, "client.pem"), pkcs12: filepath.Join(dir, "client.p12")}
 	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
-	require.NoError(t, os.WriteFile(path, pemData, 0o600))
-	return cert, path
+	require.NoError(t, os.WriteFile(files.pem, pemData, 0o600))
+	// The legacy encoding (SHA-1 MAC, 3DES) is what the identity library's parser reads.
+	p12, err := pkcs12.Legacy.Encode(key, cert, nil, pkcs12Password)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(files.pkcs12, p12, 0o600))
+	return files
 }
 
 // startEntraID starts the simulator as the authority, with client as a client trusting its CA.
@@ -82,14 +97,15 @@ func apiStub(t *testing.T) (*httptest.Server, *[]string) {
 }
 
 func TestCredentialsSignInAndCacheTokens(t *testing.T) {
-	cert, certFile := selfSignedCertificate(t)
-	sim, client := startEntraID(t, simulator.Options{ClientCertificate: cert})
+	certs := selfSignedCertificate(t)
+	sim, client := startEntraID(t, simulator.Options{ClientCertificate: certs.cert})
 	tests := []struct {
 		name     string
 		settings Settings
 	}{
 		{"client secret", Settings{ClientSecret: secret}},
-		{"client certificate from a PEM file", Settings{CertificateFile: certFile}},
+		{"client certificate from a PEM file", Settings{CertificateFile: certs.pem}},
+		{"client certificate from a PKCS#12 file with a password", Settings{CertificateFile: certs.pkcs12, CertificatePassword: pkcs12Password}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,17 +164,20 @@ func TestWrongSecretIsATokenErrorAndNoRequestIsSent(t *testing.T) {
 func TestNewCredentialRejectsBadCertificates(t *testing.T) {
 	notPEM := filepath.Join(t.TempDir(), "garbage.pem")
 	require.NoError(t, os.WriteFile(notPEM, []byte("not a certificate"), 0o600))
+	certs := selfSignedCertificate(t)
 	tests := []struct {
-		name    string
-		file    string
-		wantErr string
+		name     string
+		file     string
+		password string
+		wantErr  string
 	}{
-		{"missing file", filepath.Join(t.TempDir(), "absent.pem"), "reading certificate_file"},
-		{"not a certificate", notPEM, "parsing certificate_file"},
+		{"missing file", filepath.Join(t.TempDir(), "absent.pem"), "", "reading certificate_file"},
+		{"not a certificate", notPEM, "", "parsing certificate_file"},
+		{"PKCS#12 with the wrong password", certs.pkcs12, "wrong", "parsing certificate_file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewCredential(Settings{TenantID: tenant, ClientID: clientID, CertificateFile: tt.file, Authority: "https://login.microsoftonline.com"}, http.DefaultClient)
+			_, err := NewCredential(Settings{TenantID: tenant, ClientID: clientID, CertificateFile: tt.file, CertificatePassword: tt.password, Authority: "https://login.microsoftonline.com"}, http.DefaultClient)
 			assert.ErrorContains(t, err, tt.wantErr)
 		})
 	}

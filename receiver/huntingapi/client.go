@@ -13,8 +13,30 @@ import (
 	"strings"
 )
 
-// RunPath is the advanced hunting API's query endpoint, relative to the API host.
-const RunPath = "/api/advancedhunting/run"
+// API selects the service a Client calls; both speak KQL and answer with a schema and rows.
+type API int
+
+const (
+	// AdvancedHunting is the Defender XDR advanced hunting API (being retired).
+	AdvancedHunting API = iota
+	// Graph is the Microsoft Graph security API's runHuntingQuery, which replaces it.
+	Graph
+)
+
+// Paths of the two APIs' query endpoints, relative to their hosts.
+const (
+	AdvancedHuntingPath = "/api/advancedhunting/run"
+	GraphPath           = "/v1.0/security/runHuntingQuery"
+)
+
+// Request is one query to run.
+type Request struct {
+	Query string
+	// Timespan, when set, is sent as the Graph API's Timespan (ISO 8601 "start/end"): a hint that
+	// lets the service prune, never relied on for which rows come back. The legacy API has no such
+	// parameter.
+	Timespan string
+}
 
 // ResultHandler receives a response as it is decoded: the Schema once, then every row. A row map is
 // reused for the next row, so a handler must not keep it.
@@ -27,37 +49,41 @@ type ResultHandler interface {
 // JSON, or not the documented shape.
 var ErrUnreadableResponse = errors.New("reading the hunting API response")
 
-// Client runs queries against one advanced hunting endpoint. Its HTTP client is expected to add the
-// bearer token (see package entraid).
+// Client runs queries against one hunting endpoint. Its HTTP client is expected to add the bearer
+// token (see package entraid).
 type Client struct {
 	http *http.Client
+	api  API
 	url  string
 }
 
-// NewClient returns a client for the API at endpoint (e.g. https://api.security.microsoft.com).
-func NewClient(httpClient *http.Client, endpoint string) *Client {
-	return &Client{http: httpClient, url: strings.TrimSuffix(endpoint, "/") + RunPath}
+// NewClient returns a client for api at endpoint (e.g. https://api.security.microsoft.com or
+// https://graph.microsoft.com).
+func NewClient(httpClient *http.Client, endpoint string, api API) *Client {
+	path := AdvancedHuntingPath
+	if api == Graph {
+		path = GraphPath
+	}
+	return &Client{http: httpClient, api: api, url: strings.TrimSuffix(endpoint, "/") + path}
 }
 
 // Run sends query and streams the response's rows to h. It returns nil only when the whole response
 // was read and every row handed over; any other outcome is an error (an *Error for a refusal by the
 // service), and the caller must treat the rows it saw as incomplete.
-func (c *Client) Run(ctx context.Context, query string, h ResultHandler) (Stats, error) {
-	body, err := json.Marshal(struct {
-		Query string `json:"Query"`
-	}{normalizeLineEndings(query)})
+func (c *Client) Run(ctx context.Context, req Request, h ResultHandler) (Stats, error) {
+	body, err := c.requestBody(req)
 	if err != nil {
 		return Stats{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return Stats{}, err
 	}
 	// The service is reported to mangle non-ASCII queries without an explicit charset.
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Accept", "application/json")
+	httpReq.Header.Set("Content-Type", "application/json; charset=utf-8")
+	httpReq.Header.Set("Accept", "application/json")
 
-	resp, err := c.http.Do(req)
+	resp, err := c.http.Do(httpReq)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -78,6 +104,18 @@ func (c *Client) Run(ctx context.Context, query string, h ResultHandler) (Stats,
 		return Stats{}, fmt.Errorf("%w: %w", ErrUnreadableResponse, err)
 	}
 	return stats, nil
+}
+
+// requestBody is {"Query": ...} (parameter names are case-sensitive), with the Timespan for Graph.
+func (c *Client) requestBody(req Request) ([]byte, error) {
+	body := struct {
+		Query    string `json:"Query"`
+		Timespan string `json:"Timespan,omitempty"`
+	}{Query: normalizeLineEndings(req.Query)}
+	if c.api == Graph {
+		body.Timespan = req.Timespan
+	}
+	return json.Marshal(body)
 }
 
 // normalizeLineEndings turns CRLF and lone CR into LF: a query with Windows line endings is

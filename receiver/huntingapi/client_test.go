@@ -39,7 +39,7 @@ func serve(t *testing.T, handler http.HandlerFunc) *Client {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	return NewClient(srv.Client(), srv.URL+"/")
+	return NewClient(srv.Client(), srv.URL+"/", AdvancedHunting)
 }
 
 func respond(status int, header http.Header, body string) http.HandlerFunc {
@@ -53,21 +53,48 @@ func respond(status int, header http.Header, body string) http.HandlerFunc {
 }
 
 func TestRunSendsTheDocumentedRequest(t *testing.T) {
-	var got struct {
-		method, path, contentType string
-		body                      map[string]any
+	const query = "DeviceProcessEvents\r\n| where FileName == \"Jürgen.exe\"\r| take 1"
+	const normalized = "DeviceProcessEvents\n| where FileName == \"Jürgen.exe\"\n| take 1"
+	tests := []struct {
+		name     string
+		api      API
+		wantPath string
+		wantBody map[string]any
+	}{
+		{
+			name:     "advanced hunting: Query only, line endings normalised",
+			api:      AdvancedHunting,
+			wantPath: "/api/advancedhunting/run",
+			wantBody: map[string]any{"Query": normalized},
+		},
+		{
+			name:     "Graph: Query and Timespan",
+			api:      Graph,
+			wantPath: "/v1.0/security/runHuntingQuery",
+			wantBody: map[string]any{"Query": normalized, "Timespan": "2026-11-26T10:00:00Z/2026-11-26T11:00:00Z"},
+		},
 	}
-	client := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		got.method, got.path, got.contentType = r.Method, r.URL.Path, r.Header.Get("Content-Type")
-		assert.NoError(t, json.NewDecoder(r.Body).Decode(&got.body))
-		_, _ = io.WriteString(w, `{"Schema":[],"Results":[]}`)
-	})
-	_, err := client.Run(context.Background(), "DeviceProcessEvents\r\n| where FileName == \"Jürgen.exe\"\r| take 1", &collector{})
-	require.NoError(t, err)
-	assert.Equal(t, http.MethodPost, got.method)
-	assert.Equal(t, "/api/advancedhunting/run", got.path)
-	assert.Equal(t, "application/json; charset=utf-8", got.contentType)
-	assert.Equal(t, map[string]any{"Query": "DeviceProcessEvents\n| where FileName == \"Jürgen.exe\"\n| take 1"}, got.body)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got struct {
+				method, path, contentType string
+				body                      map[string]any
+			}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got.method, got.path, got.contentType = r.Method, r.URL.Path, r.Header.Get("Content-Type")
+				assert.NoError(t, json.NewDecoder(r.Body).Decode(&got.body))
+				_, _ = io.WriteString(w, `{"Schema":[],"Results":[]}`)
+			}))
+			defer srv.Close()
+			client := NewClient(srv.Client(), srv.URL, tt.api)
+			_, err := client.Run(context.Background(), Request{Query: query, Timespan: "2026-11-26T10:00:00Z/2026-11-26T11:00:00Z"}, &collector{})
+			require.NoError(t, err)
+			assert.Equal(t, http.MethodPost, got.method)
+			assert.Equal(t, tt.wantPath, got.path)
+			assert.Equal(t, "application/json; charset=utf-8", got.contentType)
+			assert.Equal(t, tt.wantBody, got.body)
+		})
+	}
 }
 
 func TestRunDecodesResponses(t *testing.T) {
@@ -101,7 +128,7 @@ func TestRunDecodesResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := &collector{}
-			stats, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(context.Background(), "T", got)
+			stats, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(context.Background(), Request{Query: "T"}, got)
 			require.NoError(t, err)
 			assert.Equal(t, schema, got.schema)
 			assert.Equal(t, wantRows, got.rows)
@@ -123,7 +150,7 @@ func TestRunRefusesIncompleteResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(context.Background(), "T", &collector{})
+			_, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(context.Background(), Request{Query: "T"}, &collector{})
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrUnreadableResponse)
 		})
@@ -133,7 +160,7 @@ func TestRunRefusesIncompleteResponses(t *testing.T) {
 func TestRunStopsWhenTheHandlerFails(t *testing.T) {
 	refused := errors.New("refused")
 	body := `{"Schema":[{"Name":"A","Type":"String"}],"Results":[{"A":"x"}]}`
-	_, err := serve(t, respond(http.StatusOK, nil, body)).Run(context.Background(), "T", &collector{rowErr: refused})
+	_, err := serve(t, respond(http.StatusOK, nil, body)).Run(context.Background(), Request{Query: "T"}, &collector{rowErr: refused})
 	assert.ErrorIs(t, err, refused)
 	assert.NotErrorIs(t, err, ErrUnreadableResponse, "the handler's refusal is not the response's fault")
 }
@@ -160,6 +187,12 @@ func TestRunSurfacesServiceErrors(t *testing.T) {
 			want:   Error{StatusCode: 429, Code: "TooManyRequests", Message: "API calls quota exceeded! maximum allowed 45 per 00:01:00", RetryAfter: 17 * time.Second},
 		},
 		{
+			name:   "Graph's envelope, with the request id from innerError",
+			status: http.StatusInternalServerError,
+			body:   `{"error":{"code":"UnknownError","message":"","innerError":{"date":"2026-11-26T10:00:00","request-id":"4e3c-req","client-request-id":"4e3c-client"}}}`,
+			want:   Error{StatusCode: 500, Code: "UnknownError", RequestID: "4e3c-req"},
+		},
+		{
 			name:   "a body that is not the envelope is quoted",
 			status: http.StatusBadGateway,
 			body:   "<html>Bad Gateway</html>\n",
@@ -173,7 +206,7 @@ func TestRunSurfacesServiceErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := serve(t, respond(tt.status, tt.header, tt.body)).Run(context.Background(), "T", &collector{})
+			_, err := serve(t, respond(tt.status, tt.header, tt.body)).Run(context.Background(), Request{Query: "T"}, &collector{})
 			var apiErr *Error
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tt.want, *apiErr)
@@ -185,4 +218,5 @@ func TestErrorMessage(t *testing.T) {
 	assert.Equal(t, "hunting API answered 400: BadRequest: Missing query.",
 		(&Error{StatusCode: 400, Code: "BadRequest", Message: "Missing query."}).Error())
 	assert.Equal(t, "hunting API answered 503 Service Unavailable", (&Error{StatusCode: 503}).Error())
+	assert.Equal(t, "hunting API answered 500: UnknownError:  (request-id 4e3c)", (&Error{StatusCode: 500, Code: "UnknownError", RequestID: "4e3c"}).Error())
 }

@@ -21,28 +21,45 @@ type Error struct {
 	Message    string
 	// RetryAfter is the wait the service asked for (Retry-After header), zero when it named none.
 	RetryAfter time.Duration
+	// RequestID identifies the call to Microsoft support (Graph's innerError or response header).
+	RequestID string
 }
 
 func (e *Error) Error() string {
+	text := fmt.Sprintf("hunting API answered %d: %s: %s", e.StatusCode, e.Code, e.Message)
 	if e.Code == "" && e.Message == "" {
-		return fmt.Sprintf("hunting API answered %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+		text = fmt.Sprintf("hunting API answered %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	}
-	return fmt.Sprintf("hunting API answered %d: %s: %s", e.StatusCode, e.Code, e.Message)
+	if e.RequestID != "" {
+		text += " (request-id " + e.RequestID + ")"
+	}
+	return text
 }
 
-// readError builds an *Error from a non-200 response. Bodies that are not the service's JSON error
-// envelope (a proxy's HTML page, say) are quoted, shortened, as the message.
+// readError builds an *Error from a non-200 response: the legacy API's {"error":{code,message,
+// target}} and Graph's {"error":{code,message,innerError:{request-id,...}}} alike. Bodies that are
+// not such an envelope (a proxy's HTML page, say) are quoted, shortened, as the message.
 func readError(resp *http.Response) *Error {
-	e := &Error{StatusCode: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"))}
+	e := &Error{
+		StatusCode: resp.StatusCode,
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After")),
+		RequestID:  resp.Header.Get("request-id"),
+	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var envelope struct {
 		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
+			Code       string `json:"code"`
+			Message    string `json:"message"`
+			InnerError struct {
+				RequestID string `json:"request-id"`
+			} `json:"innerError"`
 		} `json:"error"`
 	}
 	if json.Unmarshal(raw, &envelope) == nil && (envelope.Error.Code != "" || envelope.Error.Message != "") {
 		e.Code, e.Message = envelope.Error.Code, envelope.Error.Message
+		if id := envelope.Error.InnerError.RequestID; id != "" {
+			e.RequestID = id
+		}
 		return e
 	}
 	e.Message = shorten(strings.TrimSpace(string(raw)), 300)

@@ -33,7 +33,8 @@ type fakeAPI struct {
 	queries []string
 }
 
-func (f *fakeAPI) Run(_ context.Context, query string, h huntingapi.ResultHandler) (huntingapi.Stats, error) {
+func (f *fakeAPI) Run(_ context.Context, req huntingapi.Request, h huntingapi.ResultHandler) (huntingapi.Stats, error) {
+	query := req.Query
 	f.mu.Lock()
 	index := len(f.queries)
 	f.queries = append(f.queries, query)

@@ -80,7 +80,10 @@ func (p *Poller) fetchPage(ctx context.Context, page watermark.Window, limit int
 	}
 	delivery := newPageDelivery(ctx, p, page, limit)
 	started := time.Now()
-	stats, err := p.settings.Runner.Run(ctx, p.query.Selection.Apply(p.query.Text, page, limit), delivery)
+	stats, err := p.settings.Runner.Run(ctx, huntingapi.Request{
+		Query:    p.query.Selection.Apply(p.query.Text, page, limit),
+		Timespan: p.query.Selection.Timespan(page),
+	}, delivery)
 
 	tel := p.settings.Telemetry
 	tel.DefenderHuntingQueryDuration.Record(ctx, time.Since(started).Seconds(), p.queryAttr)

@@ -22,7 +22,7 @@ import (
 
 // Runner runs a query and streams its rows (a *huntingapi.Client does).
 type Runner interface {
-	Run(ctx context.Context, query string, h huntingapi.ResultHandler) (huntingapi.Stats, error)
+	Run(ctx context.Context, req huntingapi.Request, h huntingapi.ResultHandler) (huntingapi.Stats, error)
 }
 
 // Query is one configured query.

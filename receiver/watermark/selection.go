@@ -3,6 +3,7 @@ package watermark
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // IngestionTimeColumn is the column the receiver adds, in ingestion-time mode, holding each row's
@@ -48,4 +49,21 @@ func (s Selection) Apply(query string, w Window, limit int) string {
 	fmt.Fprintf(&b, "\n| where %s > datetime(%s) and %s <= datetime(%s)", key, FormatDatetime(w.Start), key, FormatDatetime(w.End))
 	fmt.Fprintf(&b, "\n| sort by %s asc\n| take %d", key, limit)
 	return b.String()
+}
+
+// timespanPadding widens the Timespan hint so that an edge the service rounds or treats as exclusive
+// cannot cut rows off.
+const timespanPadding = time.Minute
+
+// Timespan is the Graph API's Timespan hint for a page (ISO 8601 "start/end"): the window, padded.
+// It is given only in event-time mode on the Timestamp column, the Defender tables' time column
+// that a time range applies to; on any other column, or on ingestion time, a range on Timestamp
+// could hide rows the query's own filter selects (a late row's Timestamp lies before its window).
+func (s Selection) Timespan(w Window) string {
+	if s.IngestionTime || s.TimestampColumn != "Timestamp" {
+		return ""
+	}
+	start := w.Start.Add(-timespanPadding).UTC().Truncate(time.Second)
+	end := w.End.Add(timespanPadding).UTC().Truncate(time.Second)
+	return start.Format(time.RFC3339) + "/" + end.Format(time.RFC3339)
 }

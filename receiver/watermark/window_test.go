@@ -122,3 +122,19 @@ func TestFormatDatetimeKeeps100ns(t *testing.T) {
 		assert.Equal(t, tt.want, FormatDatetime(mustTime(t, tt.in)))
 	}
 }
+
+func TestSelectionTimespan(t *testing.T) {
+	w := Window{Start: mustTime(t, "2026-11-26T10:00:00.1234567Z"), End: mustTime(t, "2026-11-26T10:05:00Z")}
+	tests := []struct {
+		name      string
+		selection Selection
+		want      string
+	}{
+		{"event time on Timestamp: the window, padded", Selection{TimestampColumn: "Timestamp"}, "2026-11-26T09:59:00Z/2026-11-26T10:06:00Z"},
+		{"another column: no hint", Selection{TimestampColumn: "ProcessCreationTime"}, ""},
+		{"ingestion time: no hint", Selection{TimestampColumn: "Timestamp", IngestionTime: true}, ""},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, tt.selection.Timespan(w), tt.name)
+	}
+}
