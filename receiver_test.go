@@ -78,7 +78,7 @@ func startSimulator(t *testing.T) *simulator.Simulator {
 		TenantID: simTenant, ClientID: simClientID, ClientSecret: simSecret,
 		// Polling every 100 ms would spend the real quota in seconds; quotas are tested elsewhere.
 		CallsPerMinute: 100000,
-		Tables: []simulator.TableSpec{{Name: "DeviceProcessEvents", Start: now.Add(-10 * time.Minute), Every: 123456700 * time.Nanosecond, PerTimestamp: 3}},
+		Tables:         []simulator.TableSpec{{Name: "DeviceProcessEvents", Start: now.Add(-10 * time.Minute), Every: 123456700 * time.Nanosecond, PerTimestamp: 3}},
 	})
 	require.NoError(t, err)
 	require.NoError(t, sim.Start())
