@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"maps"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -33,16 +37,20 @@ const (
 
 var storageID = component.MustNewID("memory_storage")
 
-// testHost offers one storage extension and records the status events the receiver reports.
+// testHost offers one storage extension (and any others) and records the status events the
+// receiver reports.
 type testHost struct {
 	component.Host
 	storage *memoryStorage
+	others  map[component.ID]component.Component
 	mu      sync.Mutex
 	events  []*componentstatus.Event
 }
 
 func (h *testHost) GetExtensions() map[component.ID]component.Component {
-	return map[component.ID]component.Component{storageID: h.storage}
+	extensions := map[component.ID]component.Component{storageID: h.storage}
+	maps.Copy(extensions, h.others)
+	return extensions
 }
 
 func (h *testHost) Report(event *componentstatus.Event) {
@@ -78,7 +86,7 @@ func startSimulator(t *testing.T) *simulator.Simulator {
 		TenantID: simTenant, ClientID: simClientID, ClientSecret: simSecret,
 		// Polling every 100 ms would spend the real quota in seconds; quotas are tested elsewhere.
 		CallsPerMinute: 100000,
-		Tables:         []simulator.TableSpec{{Name: "DeviceProcessEvents", Start: now.Add(-10 * time.Minute), Every: 123456700 * time.Nanosecond, PerTimestamp: 3}},
+		Tables:         []simulator.TableSpec{{Name: "DeviceProcessEvents", Start: now.Add(-2 * time.Minute), Every: 123456700 * time.Nanosecond, PerTimestamp: 3}},
 	})
 	require.NoError(t, err)
 	require.NoError(t, sim.Start())
@@ -113,6 +121,11 @@ func runReceiver(t *testing.T, cfg *Config, host *testHost, sink *consumertest.L
 	require.NoError(t, rcv.Shutdown(context.Background()))
 }
 
+// polled holds once a poll delivered records and reported its outcome.
+func polled(host *testHost, sink *consumertest.LogsSink) func() bool {
+	return func() bool { return sink.LogRecordCount() > 0 && host.lastStatus() != nil }
+}
+
 // deliveredReportIDs counts records per ReportId.
 func deliveredReportIDs(sink *consumertest.LogsSink, into map[int64]int) {
 	for _, logs := range sink.AllLogs() {
@@ -137,15 +150,12 @@ func TestEveryRowOnceAcrossARestart(t *testing.T) {
 	begin := time.Now().Add(-cfg.Queries[0].Lookback)
 
 	first := new(consumertest.LogsSink)
-	polled := func(sink *consumertest.LogsSink) func() bool {
-		return func() bool { return sink.LogRecordCount() > 0 && host.lastStatus() != nil }
-	}
-	runReceiver(t, cfg, host, first, polled(first))
+	runReceiver(t, cfg, host, first, polled(host, first))
 	storedAfterFirst := host.storage.client.Value(checkpointKey)
 	require.NotEmpty(t, storedAfterFirst)
 
 	second := new(consumertest.LogsSink)
-	runReceiver(t, cfg, host, second, polled(second))
+	runReceiver(t, cfg, host, second, polled(host, second))
 
 	var stored struct{ Watermark time.Time }
 	require.NoError(t, json.Unmarshal([]byte(host.storage.client.Value(checkpointKey)), &stored))
@@ -214,4 +224,64 @@ func TestStartFailsOnBadSetup(t *testing.T) {
 			assert.NoError(t, rcv.Shutdown(context.Background()))
 		})
 	}
+}
+
+// clientCredentialsAuth is an auth extension in the manner of oauth2client: it gets a token with the
+// client credentials grant from a token URL and puts it on every request.
+type clientCredentialsAuth struct {
+	component.StartFunc
+	component.ShutdownFunc
+	tokenURL, clientID, secret string
+	client                     *http.Client
+}
+
+func (a *clientCredentialsAuth) RoundTripper(base http.RoundTripper) (http.RoundTripper, error) {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := a.client.PostForm(a.tokenURL, url.Values{
+			"grant_type": {"client_credentials"}, "client_id": {a.clientID}, "client_secret": {a.secret},
+			"scope": {"https://api.security.microsoft.com/.default"},
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var token struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&token); err != nil {
+			return nil, err
+		}
+		req = req.Clone(req.Context())
+		req.Header.Set("Authorization", "Bearer "+token.AccessToken)
+		return base.RoundTrip(req)
+	}), nil
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// TestAuthExtensionInsteadOfEntraCredential signs the calls with a collector auth extension named
+// under auth.authenticator: no Entra ID credential of the receiver's own is used.
+func TestAuthExtensionInsteadOfEntraCredential(t *testing.T) {
+	sim := startSimulator(t)
+	cfg := simulatorConfig(t, sim, simSecret)
+	authID := component.MustNewID("oauth2client")
+	cfg.Auth = AuthConfig{TenantID: simTenant, Authenticator: &authID}
+	require.NoError(t, cfg.Validate())
+
+	trusting, err := cfg.ClientConfig.ToClient(context.Background(), nil, componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	extension := &clientCredentialsAuth{
+		tokenURL: sim.URL() + "/" + simTenant + "/oauth2/v2.0/token",
+		clientID: simClientID, secret: simSecret, client: trusting,
+	}
+	host := &testHost{
+		storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)},
+		others:  map[component.ID]component.Component{authID: extension},
+	}
+	sink := new(consumertest.LogsSink)
+	runReceiver(t, cfg, host, sink, polled(host, sink))
+	assert.Equal(t, componentstatus.StatusOK, host.lastStatus().Status())
+	assert.Zero(t, sim.Stats().DiscoveryRequests, "no Entra ID credential of the receiver's own was used")
 }
