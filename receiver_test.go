@@ -3,7 +3,6 @@ package defenderhuntingreceiver
 import (
 	"context"
 	"encoding/json"
-	"go.opentelemetry.io/collector/config/configopaque"
 	"maps"
 	"net/http"
 	"net/url"
@@ -79,29 +78,31 @@ func (m *memoryStorage) GetClient(context.Context, component.Kind, component.ID,
 	return m.client, nil
 }
 
-func startSimulator(t *testing.T) *simulator.Simulator {
+// startSimulator serves two minutes of DeviceProcessEvents to the app that opts' credential (secret
+// or federated token) describes.
+func startSimulator(t *testing.T, opts simulator.Options) *simulator.Simulator {
 	t.Helper()
-	now := time.Now()
-	sim, err := simulator.New(simulator.Options{
-		TenantID: simTenant, ClientID: simClientID, ClientSecret: simSecret,
-		// Polling every 100 ms would spend the real quota in seconds; quotas are tested elsewhere.
-		CallsPerMinute: 100000,
-		Tables:         []simulator.TableSpec{{Name: "DeviceProcessEvents", Start: now.Add(-2 * time.Minute), Every: 123456700 * time.Nanosecond, PerTimestamp: 3}},
-	})
+	opts.TenantID, opts.ClientID = simTenant, simClientID
+	// Polling every 100 ms would spend the real quota in seconds; quotas are tested elsewhere.
+	opts.CallsPerMinute = 100000
+	opts.Tables = []simulator.TableSpec{{Name: "DeviceProcessEvents", Start: time.Now().Add(-2 * time.Minute), Every: 123456700 * time.Nanosecond, PerTimestamp: 3}}
+	sim, err := simulator.New(opts)
 	require.NoError(t, err)
 	require.NoError(t, sim.Start())
 	t.Cleanup(func() { require.NoError(t, sim.Close()) })
 	return sim
 }
 
-func simulatorConfig(t *testing.T, sim *simulator.Simulator, secret string) *Config {
+// simulatorConfig is a receiver config for sim, signing in with credential.
+func simulatorConfig(t *testing.T, sim *simulator.Simulator, credential AuthConfig) *Config {
 	t.Helper()
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, os.WriteFile(caFile, sim.CAPEM(), 0o600))
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoint = sim.URL()
 	cfg.TLS.CAFile = caFile
-	cfg.Auth = AuthConfig{TenantID: simTenant, ClientID: simClientID, ClientSecret: configopaque.String(secret), Authority: sim.URL()}
+	cfg.Auth = credential
+	cfg.Auth.TenantID, cfg.Auth.ClientID, cfg.Auth.Authority = simTenant, simClientID, sim.URL()
 	cfg.Storage = &storageID
 	cfg.CallsPerMinute = 100000 // polling every 100 ms; quotas are tested elsewhere
 	q := defaultQueryConfig()
@@ -141,41 +142,73 @@ func deliveredReportIDs(sink *consumertest.LogsSink, into map[int64]int) {
 }
 
 // TestEveryRowOnceAcrossARestart runs a receiver, stops it, and runs a second one on the same
-// storage: together they must deliver every event up to the stored watermark, each once.
+// storage, on the same API or after switching to the other: together they must deliver every event up
+// to the stored watermark, each once.
 func TestEveryRowOnceAcrossARestart(t *testing.T) {
-	sim := startSimulator(t)
-	cfg := simulatorConfig(t, sim, simSecret)
+	tests := []struct{ first, second string }{
+		{APIAdvancedHunting, APIAdvancedHunting},
+		{APIGraph, APIGraph},
+		{APIAdvancedHunting, APIGraph},
+	}
+	for _, tt := range tests {
+		t.Run(tt.first+" then "+tt.second, func(t *testing.T) {
+			sim := startSimulator(t, simulator.Options{ClientSecret: simSecret})
+			cfg := simulatorConfig(t, sim, AuthConfig{ClientSecret: simSecret})
+			host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
+			checkpointKey := "watermark/" + simTenant + "/processes"
+			begin := time.Now().Add(-cfg.Queries[0].Lookback)
+
+			first := new(consumertest.LogsSink)
+			cfg.API = tt.first
+			runReceiver(t, cfg, host, first, polled(host, first))
+			storedAfterFirst := host.storage.client.Value(checkpointKey)
+			require.NotEmpty(t, storedAfterFirst)
+
+			second := new(consumertest.LogsSink)
+			cfg.API = tt.second
+			runReceiver(t, cfg, host, second, polled(host, second))
+
+			var stored struct{ Watermark time.Time }
+			require.NoError(t, json.Unmarshal([]byte(host.storage.client.Value(checkpointKey)), &stored))
+			delivered := map[int64]int{}
+			deliveredReportIDs(first, delivered)
+			deliveredReportIDs(second, delivered)
+			report := simulator.Compare(sim.GroundTruth("DeviceProcessEvents", begin, stored.Watermark), delivered)
+			t.Log(report)
+			assert.Zero(t, report.Missing)
+			assert.Zero(t, report.Duplicated)
+			assert.Equal(t, report.Expected, report.Delivered)
+			assert.NotEqual(t, storedAfterFirst, host.storage.client.Value(checkpointKey), "the second run moved the watermark on")
+			assert.Equal(t, componentstatus.StatusOK, host.lastStatus().Status())
+			stats := sim.Stats()
+			assert.NotZero(t, stats.HuntingCalls[http.StatusOK]+stats.GraphCalls[http.StatusOK])
+			if tt.first == APIGraph || tt.second == APIGraph {
+				assert.NotZero(t, stats.GraphCalls[http.StatusOK], "the Graph endpoint was called")
+			}
+		})
+	}
+}
+
+// TestWorkloadIdentity signs in with a federated token file, as on AKS, and queries Graph.
+func TestWorkloadIdentity(t *testing.T) {
+	const federatedToken = "eyJhbGciOiJSUzI1NiJ9.service-account-token.signature"
+	sim := startSimulator(t, simulator.Options{FederatedToken: federatedToken})
+	tokenFile := filepath.Join(t.TempDir(), "azure-identity-token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte(federatedToken), 0o600))
+	cfg := simulatorConfig(t, sim, AuthConfig{FederatedTokenFile: tokenFile})
+	cfg.API = APIGraph
 	host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
-	checkpointKey := "watermark/" + simTenant + "/processes"
-	begin := time.Now().Add(-cfg.Queries[0].Lookback)
-
-	first := new(consumertest.LogsSink)
-	runReceiver(t, cfg, host, first, polled(host, first))
-	storedAfterFirst := host.storage.client.Value(checkpointKey)
-	require.NotEmpty(t, storedAfterFirst)
-
-	second := new(consumertest.LogsSink)
-	runReceiver(t, cfg, host, second, polled(host, second))
-
-	var stored struct{ Watermark time.Time }
-	require.NoError(t, json.Unmarshal([]byte(host.storage.client.Value(checkpointKey)), &stored))
-	delivered := map[int64]int{}
-	deliveredReportIDs(first, delivered)
-	deliveredReportIDs(second, delivered)
-	report := simulator.Compare(sim.GroundTruth("DeviceProcessEvents", begin, stored.Watermark), delivered)
-	t.Log(report)
-	assert.Zero(t, report.Missing)
-	assert.Zero(t, report.Duplicated)
-	assert.Equal(t, report.Expected, report.Delivered)
-	assert.NotEqual(t, storedAfterFirst, host.storage.client.Value(checkpointKey), "the second run moved the watermark on")
+	sink := new(consumertest.LogsSink)
+	runReceiver(t, cfg, host, sink, polled(host, sink))
 	assert.Equal(t, componentstatus.StatusOK, host.lastStatus().Status())
+	assert.NotZero(t, sim.Stats().GraphCalls[http.StatusOK])
 }
 
 // TestWrongSecretIsReportedNotFatal checks that a refused sign-in is an error log and a recoverable
 // component status, and that nothing is delivered or committed.
 func TestWrongSecretIsReportedNotFatal(t *testing.T) {
-	sim := startSimulator(t)
-	cfg := simulatorConfig(t, sim, "wrong-secret")
+	sim := startSimulator(t, simulator.Options{ClientSecret: simSecret})
+	cfg := simulatorConfig(t, sim, AuthConfig{ClientSecret: "wrong-secret"})
 	host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
 	core, logs := observer.New(zap.ErrorLevel)
 	set := receivertest.NewNopSettings(metadata.Type)
@@ -264,8 +297,8 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 // TestAuthExtensionInsteadOfEntraCredential signs the calls with a collector auth extension named
 // under auth.authenticator: no Entra ID credential of the receiver's own is used.
 func TestAuthExtensionInsteadOfEntraCredential(t *testing.T) {
-	sim := startSimulator(t)
-	cfg := simulatorConfig(t, sim, simSecret)
+	sim := startSimulator(t, simulator.Options{ClientSecret: simSecret})
+	cfg := simulatorConfig(t, sim, AuthConfig{ClientSecret: simSecret})
 	authID := component.MustNewID("oauth2client")
 	cfg.Auth = AuthConfig{TenantID: simTenant, Authenticator: &authID}
 	require.NoError(t, cfg.Validate())

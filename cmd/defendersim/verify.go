@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/defender-otel/defenderhuntingreceiver/simulator"
+)
+
+type verifyConfig struct {
+	url, caFile, table, from, to, file string
+}
+
+func parseVerifyFlags(args []string, stderr io.Writer) (verifyConfig, error) {
+	var c verifyConfig
+	flags := flag.NewFlagSet("defendersim verify", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.StringVar(&c.url, "url", "https://"+defaultListen, "the simulator's URL")
+	flags.StringVar(&c.caFile, "ca", "", "the simulator's CA certificate (written by -ca-out)")
+	flags.StringVar(&c.table, "table", "", "the table the collector polled")
+	flags.StringVar(&c.from, "from", "", "window start, exclusive (RFC 3339; default: the beginning)")
+	flags.StringVar(&c.to, "to", "", "window end, inclusive (RFC 3339; default: the simulator's now)")
+	flags.StringVar(&c.file, "file", "", "the collector file exporter's output (OTLP/JSON lines)")
+	if err := flags.Parse(args); err != nil {
+		return c, err
+	}
+	if c.caFile == "" || c.table == "" || c.file == "" {
+		return c, errors.New("verify needs -ca, -table and -file")
+	}
+	return c, nil
+}
+
+// runVerify prints how the delivered events compare with the ground truth
+// and exits with exitMismatch when any is missing or duplicated.
+func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, err := parseVerifyFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return fail(stderr, err)
+	}
+	expected, err := fetchGroundTruth(ctx, c)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	exported, err := os.Open(c.file)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer exported.Close()
+	delivered, err := simulator.ReadDelivered(exported)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	report := simulator.Compare(expected, delivered)
+	fmt.Fprintln(stdout, report)
+	if !report.OK() {
+		return exitMismatch
+	}
+	return exitOK
+}
+
+// fetchGroundTruth asks the simulator which events the window holds.
+func fetchGroundTruth(ctx context.Context, c verifyConfig) ([]simulator.Event, error) {
+	caPEM, err := os.ReadFile(c.caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read CA: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("no certificate in %s", c.caFile)
+	}
+	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: time.Minute}
+
+	query := url.Values{"table": {c.table}}
+	for name, value := range map[string]string{"from": c.from, "to": c.to} {
+		if value != "" {
+			query.Set(name, value)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url+"/simulator/groundtruth?"+query.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("ground truth: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return nil, fmt.Errorf("ground truth: %s: %s", resp.Status, body)
+	}
+	var report simulator.GroundTruthReport
+	if err := json.NewDecoder(resp.Body).Decode(&report); err != nil {
+		return nil, fmt.Errorf("ground truth: %w", err)
+	}
+	events := make([]simulator.Event, len(report.ReportIDs))
+	for i, id := range report.ReportIDs {
+		events[i] = simulator.Event{ReportID: id, Table: report.Table}
+	}
+	return events, nil
+}
