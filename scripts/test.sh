@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: go vet, the unit tests with the race detector, then the end-to-end tests against
+# the collector distribution built from builder-config.yaml.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+echo "== go vet"
+go vet ./...
+
+echo "== unit tests"
+# The e2e package is left to the step below, which gives it a collector to run.
+unit_packages=$(go list ./... | grep -v '/e2e$')
+# shellcheck disable=SC2086 # one package per word
+go test -race -count=1 $unit_packages
+
+echo "== collector build"
+collector=$(./scripts/build-collector.sh)
+
+echo "== end-to-end tests"
+# Without -race: the code under test runs in the collector's process, so the race detector would
+# only slow down the tests' reading of tens of megabytes of exported JSON, about tenfold.
+OTELCOL_BIN=$collector go test -count=1 -v ./e2e/
