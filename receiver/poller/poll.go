@@ -106,9 +106,10 @@ func (p *Poller) fetchPage(ctx context.Context, page watermark.Window, limit int
 }
 
 // pauseEnd is when a throttled tenant may call again: when the service said (Retry-After), at the
-// next CPU cycle for the CPU quota, otherwise after a backoff with jitter.
+// next CPU cycle for the CPU quota, otherwise after a backoff with jitter. It reads the wall clock,
+// as the budget that enforces the pause does.
 func (p *Poller) pauseEnd(err error, class failure, retry *retryState) time.Time {
-	now := p.settings.Now()
+	now := time.Now()
 	var apiErr *huntingapi.Error
 	switch {
 	case errors.As(err, &apiErr) && apiErr.RetryAfter > 0:
