@@ -38,11 +38,12 @@ type Request struct {
 	Timespan string
 }
 
-// ResultHandler receives a response as it is decoded: the Schema once, then every row. A row map is
-// reused for the next row, so a handler must not keep it.
+// ResultHandler receives a response as it is decoded: the Schema once, then every row as the JSON
+// text of its object (checked to be JSON). The row's bytes are the decoder's buffer, valid only
+// during the call: a handler must not keep them.
 type ResultHandler interface {
 	Schema(columns []Column) error
-	Row(row map[string]any) error
+	Row(row []byte) error
 }
 
 // ErrUnreadableResponse marks a 200 response whose body could not be read to its end: cut off, not

@@ -84,7 +84,8 @@ func (d *pageDelivery) newBatch() {
 
 // Schema prepares the converter for the page's columns.
 func (d *pageDelivery) Schema(columns []huntingapi.Column) error {
-	d.converter = rowconv.NewConverter(columns, d.p.query.Selection.TimestampColumn)
+	selection := d.p.query.Selection
+	d.converter = rowconv.NewConverter(columns, selection.TimestampColumn, selection.KeyColumn())
 	for _, name := range d.converter.UnknownTypes() {
 		if !d.p.warnedTypes[name] {
 			d.p.warnedTypes[name] = true
@@ -94,14 +95,18 @@ func (d *pageDelivery) Schema(columns []huntingapi.Column) error {
 	return nil
 }
 
-// Row turns a row into a record and adds it to the batch, delivering the batch first when it is
-// full and the row starts a new key.
-func (d *pageDelivery) Row(row map[string]any) error {
+// Row turns a row, the JSON text of its object, into a record and adds it to the batch, delivering
+// the batch first when it is full and the row starts a new key.
+func (d *pageDelivery) Row(row []byte) error {
 	d.rows++
 	record := d.scratch
 	record.SetObservedTimestamp(d.observed)
 	body := record.Body().SetEmptyMap()
-	outcome := d.converter.Convert(row, body)
+	outcome, err := d.converter.Convert(row, body)
+	if err != nil {
+		// The client hands over rows it checked to be JSON, so this is a broken response.
+		return fmt.Errorf("%w: %w", huntingapi.ErrUnreadableResponse, err)
+	}
 	d.mismatched += outcome.Mismatched
 	if outcome.Timestamp.IsZero() {
 		d.withoutTimestamp++
@@ -112,10 +117,7 @@ func (d *pageDelivery) Row(row map[string]any) error {
 		body.CopyTo(record.Attributes())
 	}
 
-	key := outcome.Timestamp
-	if d.p.query.Selection.IngestionTime {
-		key = ingestionTimeOf(row)
-	}
+	key := outcome.Key
 	// A row without a key cannot be ordered: it stays in the current group.
 	if !key.IsZero() && !key.Equal(d.lastKey) {
 		if d.records.Len() >= d.p.settings.BatchSize {
@@ -127,12 +129,6 @@ func (d *pageDelivery) Row(row map[string]any) error {
 	}
 	record.MoveTo(d.records.AppendEmpty())
 	return nil
-}
-
-func ingestionTimeOf(row map[string]any) time.Time {
-	text, _ := row[watermark.IngestionTimeColumn].(string)
-	t, _ := rowconv.ParseDateTime(text)
-	return t
 }
 
 // finish delivers what is left of a page that was read to its end and commits up to where the page

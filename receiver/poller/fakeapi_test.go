@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -23,7 +24,8 @@ type call struct {
 }
 
 // fakeAPI serves rows (sorted on their "Timestamp" or "IngestionTime" key column) as the service
-// would answer the poller's page queries, failing the calls that script says to.
+// would answer the poller's page queries, handing each over as JSON text like the API client, and
+// failing the calls that script says to.
 type fakeAPI struct {
 	rows   []map[string]any
 	schema []huntingapi.Column
@@ -63,7 +65,11 @@ func (f *fakeAPI) Run(_ context.Context, req huntingapi.Request, h huntingapi.Re
 			return huntingapi.Stats{}, scripted.err
 		}
 		served++
-		if err := h.Row(row); err != nil {
+		text, err := json.Marshal(row)
+		if err != nil {
+			return huntingapi.Stats{}, err
+		}
+		if err := h.Row(text); err != nil {
 			return huntingapi.Stats{}, err
 		}
 	}

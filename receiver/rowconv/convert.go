@@ -1,10 +1,10 @@
-// Package rowconv turns advanced hunting result rows into typed OTLP attributes, following the
-// column types in the response's Schema.
+// Package rowconv turns advanced hunting result rows, each given as the JSON text of one row
+// object, into typed OTLP attributes, following the column types in the response's Schema.
 package rowconv
 
 import (
+	"bytes"
 	"encoding/json"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -15,68 +15,109 @@ import (
 )
 
 // Converter converts the rows of one response; built once per response from its Schema so that the
-// per-row path does no type-name parsing.
+// per-row path does no type-name parsing. It keeps scratch space from row to row, so it converts
+// one row at a time: it is not safe for concurrent use.
 type Converter struct {
 	cols []column
 	// keys holds one empty attribute per column, in Schema order. pcommon.Map's Put methods scan
 	// the whole map for an existing key before appending, which for ~70 columns made that scan
 	// half the cost of a row; copying keys in one go and then setting values in place skips it.
-	keys pcommon.Map
-	// byName lets Convert tell row keys absent from the Schema; it is only consulted when a row
-	// has more keys than the Schema columns it holds.
-	byName  map[string]struct{}
+	keys    pcommon.Map
+	byName  map[string]int // column index by name, for rows whose members are out of Schema order
 	unknown []string
-	// tsIndex is the timestamp column's position in cols, or -1 when the Schema lacks it; tsName
-	// is then looked up in the row directly.
-	tsIndex int
-	tsName  string
+	// timestamp and key are the columns whose datetimes Outcome reports.
+	timestamp, key columnRef
+
+	// Scratch space of the row being converted.
+	scan   scanner
+	values []value  // by column index
+	extra  []member // members the Schema does not list, in row order
+	// arena collects the row's strings (unescaped) and number literals, to become one string.
+	arena []byte
+	// nested reads the JSON text of dynamic values.
+	nested scanner
 }
 
 type column struct {
 	name string
 	kind kind
+	// member is how a row object starts this column's member when written as the service writes
+	// it: the name in quotes and a colon.
+	member []byte
+}
+
+// columnRef names a column whose datetime Convert reports: its position in the Schema, or -1 when
+// the Schema lacks it (a row member of that name is then used) or no column was asked for.
+type columnRef struct {
+	index int
+	name  string
+}
+
+// value locates one member's value: strings (unescaped) and numbers in the arena, objects and
+// arrays in the row.
+type value struct {
+	kind     jsonKind
+	from, to int
+}
+
+// member is a row member absent from the Schema; its name is in the arena.
+type member struct {
+	name, value value
 }
 
 // Outcome is what Convert learned from a row besides its attributes.
 type Outcome struct {
-	Timestamp  time.Time // zero when the timestamp column is missing, null or unparseable
-	Mismatched int       // values that did not fit their column's type (kept as strings, never dropped)
+	Timestamp time.Time // zero when the timestamp column is missing, null or unparseable
+	// Key is the key column's datetime (see NewConverter), zero like Timestamp.
+	Key        time.Time
+	Mismatched int // values that did not fit their column's type (kept as strings, never dropped)
 }
 
 // NewConverter resolves each Schema column's type once. timestampColumn names the column holding
-// the event time, matched exactly or, when no column has exactly that name, case-insensitively.
-func NewConverter(schema []huntingapi.Column, timestampColumn string) *Converter {
+// the event time, keyColumn the one whose datetime orders the rows (it may be the same column, or
+// empty for none); each is matched exactly or, when no column has exactly that name,
+// case-insensitively.
+func NewConverter(schema []huntingapi.Column, timestampColumn, keyColumn string) *Converter {
 	c := &Converter{
-		cols:    make([]column, 0, len(schema)),
-		keys:    pcommon.NewMap(),
-		byName:  make(map[string]struct{}, len(schema)),
-		tsIndex: -1,
-		tsName:  timestampColumn,
+		cols:   make([]column, 0, len(schema)),
+		keys:   pcommon.NewMap(),
+		byName: make(map[string]int, len(schema)),
 	}
 	c.keys.EnsureCapacity(len(schema))
 	for _, sc := range schema {
 		// Kusto forbids duplicate column names; should a Schema repeat one anyway, the first wins
-		// so that each row key is written and counted once.
+		// so that each row member is written and counted once.
 		if _, dup := c.byName[sc.Name]; dup {
 			continue
 		}
-		c.byName[sc.Name] = struct{}{}
+		c.byName[sc.Name] = len(c.cols)
 		k, ok := kindOf(sc.Type)
 		if !ok && !slices.Contains(c.unknown, sc.Type) {
 			c.unknown = append(c.unknown, sc.Type)
 		}
-		c.cols = append(c.cols, column{name: sc.Name, kind: k})
+		quoted, _ := json.Marshal(sc.Name) // a string always marshals
+		c.cols = append(c.cols, column{name: sc.Name, kind: k, member: append(quoted, ':')})
 		c.keys.PutEmpty(sc.Name)
 	}
-	if timestampColumn != "" {
-		c.tsIndex = slices.IndexFunc(c.cols, func(col column) bool { return col.name == timestampColumn })
-		if c.tsIndex < 0 {
-			c.tsIndex = slices.IndexFunc(c.cols, func(col column) bool {
-				return strings.EqualFold(col.name, timestampColumn)
-			})
-		}
-	}
+	c.values = make([]value, len(c.cols))
+	c.timestamp, c.key = c.ref(timestampColumn), c.ref(keyColumn)
 	return c
+}
+
+func (c *Converter) ref(name string) columnRef {
+	if name == "" {
+		return columnRef{index: -1}
+	}
+	i := slices.IndexFunc(c.cols, func(col column) bool { return col.name == name })
+	if i < 0 {
+		i = slices.IndexFunc(c.cols, func(col column) bool { return strings.EqualFold(col.name, name) })
+	}
+	return columnRef{index: i, name: name}
+}
+
+// isMember reports whether a row member absent from the Schema is the referenced column.
+func (r columnRef) isMember(name string) bool {
+	return r.index < 0 && r.name != "" && r.name == name
 }
 
 // UnknownTypes lists the Schema type names this converter did not recognise (their values are kept as
@@ -85,207 +126,190 @@ func (c *Converter) UnknownTypes() []string {
 	return slices.Clone(c.unknown)
 }
 
-// Convert writes the row's columns as typed attributes into attrs (pcommon.Map, in Schema order; columns
-// absent from Schema are added too, typed by their JSON value) and returns the event time read from the
-// timestamp column.
-func (c *Converter) Convert(row map[string]any, attrs pcommon.Map) Outcome {
+// Convert writes the columns of row, the JSON text of one row object, as typed attributes into
+// attrs, and returns the row's timestamp and key. Attributes follow the Schema's order; members the
+// Schema does not list follow in the row's order, typed by their JSON value; null and missing
+// columns are omitted. row is only read during the call. An error means row is not one JSON
+// object; attrs may then hold part of it.
+func (c *Converter) Convert(row []byte, attrs pcommon.Map) (Outcome, error) {
+	if err := c.scanRow(row); err != nil {
+		return Outcome{}, err
+	}
+	// One string holds every string and number of the row, so the row costs one allocation for
+	// its text rather than one per value. The attributes share it: it lives as long as any of
+	// them, which is about as long as the record.
+	text := string(c.arena)
 	var out Outcome
-	present := 0 // Schema columns found in the row, null or not
 	if attrs.Len() == 0 && len(c.cols) > 0 {
-		// The usual case, a new log record: lay down every column's key at once, fill the values
-		// in place (Map.All yields them in storage order, which is Schema order), then drop the
-		// keys of null and missing columns.
-		attrs.EnsureCapacity(max(len(c.cols), len(row)))
+		// The usual case, a new log record: lay down every column's key at once, then fill the
+		// values in place and drop the keys of null and missing columns in one pass (RemoveIf
+		// visits the entries once each, in storage order, which is Schema order).
+		if len(c.extra) > 0 {
+			attrs.EnsureCapacity(len(c.cols) + len(c.extra))
+		}
 		c.keys.CopyTo(attrs)
-		i, holes := 0, 0
-		for _, dst := range attrs.All() {
-			v, ok := row[c.cols[i].name]
-			if ok {
-				present++
-			}
-			if v == nil {
-				holes++
-			} else {
-				c.convertColumn(i, v, dst, &out)
+		i := 0
+		attrs.RemoveIf(func(_ string, dst pcommon.Value) bool {
+			v := c.values[i]
+			if v.kind > jsonNull {
+				c.setColumn(i, c.field(v, text, row), dst, &out)
 			}
 			i++
-		}
-		if holes > 0 {
-			attrs.RemoveIf(isEmpty)
-		}
+			return v.kind <= jsonNull
+		})
 	} else {
 		// attrs already holds attributes: Put, which overwrites an existing key of the same name.
-		attrs.EnsureCapacity(attrs.Len() + len(row))
-		for i := range c.cols {
-			name := c.cols[i].name
-			v, ok := row[name]
-			if !ok {
-				continue
-			}
-			present++
-			if v != nil {
-				c.convertColumn(i, v, attrs.PutEmpty(name), &out)
+		attrs.EnsureCapacity(attrs.Len() + len(c.cols) + len(c.extra))
+		for i, v := range c.values {
+			if v.kind > jsonNull {
+				c.setColumn(i, c.field(v, text, row), attrs.PutEmpty(c.cols[i].name), &out)
 			}
 		}
 	}
-	if c.tsIndex < 0 && c.tsName != "" {
-		if v, ok := row[c.tsName]; ok {
-			out.Timestamp = timestampOf(v)
+	for _, m := range c.extra {
+		name := text[m.name.from:m.name.to]
+		if m.value.kind == jsonNull {
+			continue
 		}
+		f := c.field(m.value, text, row)
+		c.setTyped(attrs.PutEmpty(name), kindUnknown, f)
+		c.recordTimes(c.timestamp.isMember(name), c.key.isMember(name), f, &out)
 	}
-	if present < len(row) {
-		c.putExtra(row, attrs)
-	}
-	return out
+	return out, nil
 }
 
-// convertColumn sets dst from the non-null value v of column i.
-func (c *Converter) convertColumn(i int, v any, dst pcommon.Value, out *Outcome) {
-	if !setTyped(dst, c.cols[i].kind, v) {
+// scanRow reads the row object, noting where each member's value is and copying strings and
+// numbers into the arena.
+func (c *Converter) scanRow(row []byte) error {
+	s := &c.scan
+	s.reset(row)
+	clear(c.values)
+	c.extra, c.arena = c.extra[:0], c.arena[:0]
+	if err := s.consume('{'); err != nil {
+		return err
+	}
+	if s.next() == '}' {
+		s.pos++
+		return s.end()
+	}
+	next := 0 // the column expected next: the service lists a row's members in Schema order
+	for more := true; more; {
+		i, name, err := c.scanName(next)
+		if err != nil {
+			return err
+		}
+		if i >= 0 {
+			next = i + 1
+		}
+		v, err := c.scanValue()
+		if err != nil {
+			return err
+		}
+		if i >= 0 {
+			c.values[i] = v // a repeated member: the last wins, as in encoding/json
+		} else {
+			c.extra = append(c.extra, member{name: name, value: v})
+		}
+		if more, err = s.separator('}'); err != nil {
+			return err
+		}
+	}
+	return s.end()
+}
+
+// scanName reads a member's name and the colon after it, and finds the member's column; -1 and
+// the name's place in the arena for a member the Schema does not list.
+func (c *Converter) scanName(next int) (int, value, error) {
+	s := &c.scan
+	if next < len(c.cols) && bytes.HasPrefix(s.data[s.pos:], c.cols[next].member) {
+		s.pos += len(c.cols[next].member) // the usual case, read without copying the name
+		return next, value{}, nil
+	}
+	from := len(c.arena)
+	var err error
+	if c.arena, err = s.readString(c.arena, true); err != nil {
+		return 0, value{}, err
+	}
+	i, known := c.byName[string(c.arena[from:])]
+	if known {
+		c.arena = c.arena[:from]
+	} else {
+		i = -1
+	}
+	return i, value{kind: jsonString, from: from, to: len(c.arena)}, s.consume(':')
+}
+
+// scanValue reads a member's value.
+func (c *Converter) scanValue() (value, error) {
+	s := &c.scan
+	switch ch := s.next(); {
+	case ch == '"':
+		from := len(c.arena)
+		var err error
+		c.arena, err = s.readString(c.arena, true)
+		return value{kind: jsonString, from: from, to: len(c.arena)}, err
+	case ch == '-' || isDigit(ch):
+		lit, err := s.readNumber()
+		from := len(c.arena)
+		c.arena = append(c.arena, lit...)
+		return value{kind: jsonNumber, from: from, to: len(c.arena)}, err
+	case ch == '{' || ch == '[':
+		from := s.pos
+		err := s.walk(pcommon.Value{}, false, 0)
+		kind := jsonObject
+		if ch == '[' {
+			kind = jsonArray
+		}
+		return value{kind: kind, from: from, to: s.pos}, err
+	default:
+		kind, err := s.readLiteral()
+		return value{kind: kind}, err
+	}
+}
+
+// field turns a located value into one ready for typing.
+func (c *Converter) field(v value, text string, row []byte) field {
+	switch v.kind {
+	case jsonObject, jsonArray:
+		return field{kind: v.kind, raw: row[v.from:v.to]}
+	case jsonString, jsonNumber:
+		return field{kind: v.kind, text: text[v.from:v.to], raw: c.arena[v.from:v.to]}
+	default:
+		return field{kind: v.kind}
+	}
+}
+
+// setColumn sets dst from the non-null value f of column i.
+func (c *Converter) setColumn(i int, f field, dst pcommon.Value, out *Outcome) {
+	if !c.setTyped(dst, c.cols[i].kind, f) {
 		out.Mismatched++
 	}
-	if i == c.tsIndex {
-		out.Timestamp = timestampOf(v)
+	if i == c.timestamp.index || i == c.key.index {
+		c.recordTimes(i == c.timestamp.index, i == c.key.index, f, out)
 	}
 }
 
-// isEmpty finds the placeholders of null and missing columns: every value Convert sets is
-// non-empty, since a JSON null never reaches setTyped.
-func isEmpty(_ string, v pcommon.Value) bool { return v.Type() == pcommon.ValueTypeEmpty }
+// recordTimes notes f's datetime in out when f is the timestamp or the key column's value.
+func (c *Converter) recordTimes(isTimestamp, isKey bool, f field, out *Outcome) {
+	if !isTimestamp && !isKey {
+		return
+	}
+	t := dateTimeOf(f)
+	if isTimestamp {
+		out.Timestamp = t
+	}
+	if isKey {
+		out.Key = t
+	}
+}
 
-// timestampOf reads the event time from the timestamp column's value, whatever the column's type:
-// a query may have turned it into a string with tostring() or the like.
-func timestampOf(v any) time.Time {
-	if s, ok := v.(string); ok {
-		if t, ok := ParseDateTime(s); ok {
+// dateTimeOf reads a time from a timestamp or key column, whatever the column's type: a query may
+// have turned it into a string with tostring() or the like.
+func dateTimeOf(f field) time.Time {
+	if f.kind == jsonString {
+		if t, ok := ParseDateTime(f.text); ok {
 			return t
 		}
 	}
 	return time.Time{}
-}
-
-// putExtra adds the row keys the Schema does not list, in sorted order so that output is stable.
-// It is off the common path: the service's rows match their Schema.
-func (c *Converter) putExtra(row map[string]any, attrs pcommon.Map) {
-	var extra []string
-	for k := range row {
-		if _, known := c.byName[k]; !known {
-			extra = append(extra, k)
-		}
-	}
-	slices.Sort(extra)
-	for _, k := range extra {
-		if v := row[k]; v != nil {
-			setJSON(attrs.PutEmpty(k), v)
-		}
-	}
-}
-
-// setTyped sets dst from v (not nil) as kind k prescribes. It returns false when v did not fit k;
-// the value is then kept as its text, since dropping data is worse than a loosely typed value.
-func setTyped(dst pcommon.Value, k kind, v any) bool {
-	switch k {
-	case kindString, kindGUID:
-		if s, ok := v.(string); ok {
-			dst.SetStr(s)
-			return true
-		}
-	case kindInt:
-		if i, ok := intOf(v); ok {
-			dst.SetInt(i)
-			return true
-		}
-	case kindDouble:
-		if f, ok := doubleOf(v); ok {
-			dst.SetDouble(f)
-			return true
-		}
-	case kindBool:
-		if b, ok := boolOf(v); ok {
-			dst.SetBool(b)
-			return true
-		}
-	case kindDateTime:
-		// The text is kept as sent: it carries 100 ns ticks, more than most consumers of a parsed
-		// time would keep, and parsing only vets it.
-		if s, ok := v.(string); ok {
-			dst.SetStr(s)
-			_, valid := ParseDateTime(s)
-			return valid
-		}
-	case kindTimespan:
-		if s, ok := v.(string); ok {
-			dst.SetStr(s)
-			return true
-		}
-	case kindDecimal:
-		// A decimal has up to 34 significant digits: its exact text is kept, never a float64.
-		switch d := v.(type) {
-		case json.Number:
-			dst.SetStr(string(d))
-			return true
-		case string:
-			dst.SetStr(d)
-			return isNumberText(d)
-		}
-	case kindDynamic:
-		setDynamic(dst, v)
-		return true
-	default: // kindUnknown
-		setJSON(dst, v)
-		return true
-	}
-	dst.SetStr(textOf(v))
-	return false
-}
-
-// intOf accepts a JSON number that is an exact integer, or a quoted integer (serialisers quote
-// 64-bit integers for JavaScript's sake).
-func intOf(v any) (int64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		return exactInt(string(n))
-	case string:
-		return parseIntLiteral(n)
-	}
-	return 0, false
-}
-
-// doubleOf accepts a JSON number, and the texts Kusto writes for reals JSON cannot express.
-func doubleOf(v any) (float64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		return parseFloat(string(n))
-	case string:
-		switch {
-		case strings.EqualFold(n, "NaN"):
-			return math.NaN(), true
-		case strings.EqualFold(n, "Infinity"):
-			return math.Inf(1), true
-		case strings.EqualFold(n, "-Infinity"):
-			return math.Inf(-1), true
-		}
-	}
-	return 0, false
-}
-
-// boolOf accepts true/false, the numbers 0 and 1, and those four as text in any case, since bool
-// columns travel as SByte in some clients.
-func boolOf(v any) (bool, bool) {
-	switch b := v.(type) {
-	case bool:
-		return b, true
-	case json.Number:
-		if i, ok := exactInt(string(b)); ok && (i == 0 || i == 1) {
-			return i == 1, true
-		}
-	case string:
-		switch {
-		case b == "1" || strings.EqualFold(b, "true"):
-			return true, true
-		case b == "0" || strings.EqualFold(b, "false"):
-			return false, true
-		}
-	}
-	return false, false
 }

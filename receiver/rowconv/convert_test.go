@@ -1,9 +1,9 @@
 package rowconv
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,25 +16,17 @@ import (
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
 )
 
-// decodeRow decodes a row the way the receiver does: encoding/json with UseNumber.
-func decodeRow(t testing.TB, text string) map[string]any {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.UseNumber()
-	var row map[string]any
-	require.NoError(t, dec.Decode(&row), "test row %s", text)
-	return row
-}
-
 type convertCase struct {
 	name     string
 	schema   []huntingapi.Column
 	tsColumn string
+	keyCol   string
 	row      string         // JSON text of the row
 	want     map[string]any // pcommon.Map.AsRaw() of the attributes
 	wantKeys []string       // when set, the attribute keys in order
 	mismatch int
 	wantTS   time.Time // zero: Outcome.Timestamp must be zero
+	wantKey  time.Time // zero: Outcome.Key must be zero
 }
 
 // one builds the common case: a single column "C" of type typ holding the JSON value val.
@@ -73,7 +65,12 @@ func TestConvert(t *testing.T) {
 		one("System.String", `"x"`, "x", 0),
 		one("string", `42`, "42", 1),
 		one("string", `true`, "true", 1),
-		one("string", `{"b":2,"a":"<&>"}`, `{"a":"<&>","b":2}`, 1),
+		one("string", `{"b":2,"a":"<&>"}`, `{"b":2,"a":"<&>"}`, 1), // JSON text as sent
+		one("string", `"a\"b\\c\/d\b\f\n\r\t"`, "a\"b\\c/d\b\f\n\r\t", 0),
+		one("string", `"J\u00fcrgen \u00FC \ud83d\ude00 Jürgen"`, "Jürgen ü 😀 Jürgen", 0),
+		one("string", `"lone \ud83d surrogate \ude00\ud83d\u0041"`, "lone \uFFFD surrogate \uFFFD\uFFFDA", 0),
+		one("string", "\"bad \xff\xfe utf-8\"", "bad \uFFFD\uFFFD utf-8", 0),
+		one("string", ` "spaced" `, "spaced", 0),
 		one("string", `[1,"a",null]`, `[1,"a",null]`, 1),
 		one("string", `null`, nil, 0),
 
@@ -101,6 +98,7 @@ func TestConvert(t *testing.T) {
 		one("long", `" 12"`, " 12", 1),
 		one("long", `"1.0"`, "1.0", 1),
 		one("long", `true`, "true", 1),
+		one("long", `false`, "false", 1),
 		one("long", `{"a":1}`, `{"a":1}`, 1),
 		one("long", `null`, nil, 0),
 
@@ -171,12 +169,16 @@ func TestConvert(t *testing.T) {
 		// dynamic: nested JSON, JSON text in a string, scalars
 		one("dynamic", `{"b":[1,2.5,"x",null,true],"a":{"n":9007199254740993}}`,
 			map[string]any{"a": map[string]any{"n": int64(9007199254740993)}, "b": []any{int64(1), 2.5, "x", nil, true}}, 0),
+		one("dynamic", `{"a":1,"a":{"b":"\u00fc"}}`, map[string]any{"a": map[string]any{"b": "ü"}}, 0), // the last repeat wins
+		one("dynamic", ` { "a" : [ ] , "b" : { } } `, map[string]any{"a": []any{}, "b": map[string]any{}}, 0),
 		one("dynamic", `"  {\"a\":1,\"b\":[\"c\"]}\n"`, map[string]any{"a": int64(1), "b": []any{"c"}}, 0),
 		one("Object", `"[1,{\"k\":2.0}]"`, []any{int64(1), map[string]any{"k": 2.0}}, 0),
 		one("System.Object", `[]`, []any{}, 0),
 		one("dynamic", `"plain text"`, "plain text", 0),
 		one("dynamic", `"{not json"`, "{not json", 0),
 		one("dynamic", `"[1] [2]"`, "[1] [2]", 0),
+		one("dynamic", `"[1,"`, "[1,", 0),
+		one("dynamic", `"\u00a0{}"`, "\u00a0{}", 0), // only JSON white space may lead
 		one("dynamic", `"\"quoted\""`, `"quoted"`, 0),
 		one("dynamic", `"{\"nested\":\"{\\\"a\\\":1}\"}"`, map[string]any{"nested": `{"a":1}`}, 0), // only the top level is parsed
 		one("dynamic", `42`, int64(42), 0),
@@ -200,7 +202,7 @@ func TestConvert(t *testing.T) {
 			name:     "empty Schema, keys typed by JSON",
 			row:      `{"b":"x","a":2}`,
 			want:     map[string]any{"a": int64(2), "b": "x"},
-			wantKeys: []string{"a", "b"},
+			wantKeys: []string{"b", "a"},
 		},
 		{
 			name:   "all columns null",
@@ -215,11 +217,29 @@ func TestConvert(t *testing.T) {
 			want:   map[string]any{"A": "x"},
 		},
 		{
-			name:     "Schema order, then extra keys sorted, nulls and missing columns omitted",
+			name:     "Schema order, then extra members in row order, nulls and missing columns omitted",
 			schema:   cols("B", "string", "N", "long", "A", "long", "M", "string", "C", "bool"),
 			row:      `{"A":1,"B":"x","N":null,"C":true,"Z":"extra","Y":null,"X":{"k":1}}`,
 			want:     map[string]any{"B": "x", "A": int64(1), "C": true, "X": map[string]any{"k": int64(1)}, "Z": "extra"},
-			wantKeys: []string{"B", "A", "C", "X", "Z"},
+			wantKeys: []string{"B", "A", "C", "Z", "X"},
+		},
+		{
+			name:   "a repeated member: the last wins",
+			schema: cols("A", "long"),
+			row:    `{"A":1,"E":"x","A":2,"E":"y"}`,
+			want:   map[string]any{"A": int64(2), "E": "y"},
+		},
+		{
+			name:   "escaped member names",
+			schema: cols("Ä", "long"),
+			row:    `{"\u00c4":1,"\u00e9x":"tra"}`,
+			want:   map[string]any{"Ä": int64(1), "éx": "tra"},
+		},
+		{
+			name:   "empty row",
+			schema: cols("A", "long"),
+			row:    ` { } `,
+			want:   map[string]any{},
 		},
 		{
 			name:     "mismatches are counted per value",
@@ -308,6 +328,40 @@ func TestConvert(t *testing.T) {
 			mismatch: 1,
 		},
 		{
+			name:     "key column in the Schema",
+			schema:   cols("Timestamp", "datetime", "IngestionTime", "datetime"),
+			tsColumn: "Timestamp",
+			keyCol:   "IngestionTime",
+			row:      `{"Timestamp":"2001-01-01T00:00:00Z","IngestionTime":"` + exampleTime + `"}`,
+			want:     map[string]any{"Timestamp": "2001-01-01T00:00:00Z", "IngestionTime": exampleTime},
+			wantTS:   time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC),
+			wantKey:  exampleTS,
+		},
+		{
+			name:     "key column is the timestamp column",
+			schema:   cols("Timestamp", "datetime"),
+			tsColumn: "Timestamp",
+			keyCol:   "timestamp",
+			row:      `{"Timestamp":"` + exampleTime + `"}`,
+			want:     map[string]any{"Timestamp": exampleTime},
+			wantTS:   exampleTS,
+			wantKey:  exampleTS,
+		},
+		{
+			name:    "key column absent from Schema but in the row",
+			schema:  cols("A", "string"),
+			keyCol:  "IngestionTime",
+			row:     `{"A":"a","IngestionTime":"` + exampleTime + `"}`,
+			want:    map[string]any{"A": "a", "IngestionTime": exampleTime},
+			wantKey: exampleTS,
+		},
+		{
+			name:   "no key column",
+			schema: cols("IngestionTime", "datetime"),
+			row:    `{"IngestionTime":"` + exampleTime + `"}`,
+			want:   map[string]any{"IngestionTime": exampleTime},
+		},
+		{
 			name:     "timestamp a number",
 			schema:   cols("Timestamp", "datetime"),
 			tsColumn: "Timestamp",
@@ -321,12 +375,13 @@ func TestConvert(t *testing.T) {
 		// holds attributes. Both must give the same attributes in the same order.
 		for _, path := range []string{"empty", "prefilled"} {
 			t.Run(tc.name+"/"+path, func(t *testing.T) {
-				c := NewConverter(tc.schema, tc.tsColumn)
+				c := NewConverter(tc.schema, tc.tsColumn, tc.keyCol)
 				attrs := pcommon.NewMap()
 				if path == "prefilled" {
 					attrs.PutStr("pre", "kept")
 				}
-				out := c.Convert(decodeRow(t, tc.row), attrs)
+				out, err := c.Convert([]byte(tc.row), attrs)
+				require.NoError(t, err)
 				raw := attrs.AsRaw()
 				var keys []string
 				for k := range attrs.All() {
@@ -346,6 +401,7 @@ func TestConvert(t *testing.T) {
 					assert.True(t, tc.wantTS.Equal(out.Timestamp), "Timestamp = %v, want %v", out.Timestamp, tc.wantTS)
 					assert.Equal(t, tc.wantTS.Nanosecond(), out.Timestamp.Nanosecond())
 				}
+				assert.True(t, tc.wantKey.Equal(out.Key), "Key = %v, want %v", out.Key, tc.wantKey)
 				if tc.wantKeys != nil {
 					assert.Equal(t, tc.wantKeys, keys)
 				}
@@ -354,11 +410,19 @@ func TestConvert(t *testing.T) {
 	}
 }
 
+// convert converts row with a fresh converter into a fresh map, failing the test on an error.
+func convert(t *testing.T, schema []huntingapi.Column, row string) (pcommon.Map, Outcome) {
+	t.Helper()
+	attrs := pcommon.NewMap()
+	out, err := NewConverter(schema, "", "").Convert([]byte(row), attrs)
+	require.NoError(t, err)
+	return attrs, out
+}
+
 // NaN never equals itself, so it cannot go through the table's equality check.
 func TestConvertNaN(t *testing.T) {
 	for _, text := range []string{`"NaN"`, `"nan"`} {
-		attrs := pcommon.NewMap()
-		out := NewConverter(cols("R", "real"), "").Convert(decodeRow(t, `{"R":`+text+`}`), attrs)
+		attrs, out := convert(t, cols("R", "real"), `{"R":`+text+`}`)
 		v, ok := attrs.Get("R")
 		require.True(t, ok)
 		require.Equal(t, pcommon.ValueTypeDouble, v.Type())
@@ -367,67 +431,60 @@ func TestConvertNaN(t *testing.T) {
 	}
 }
 
-// Go map iteration order is random; attributes built from Go maps (a dynamic object, keys absent
-// from the Schema) must come out sorted, the same from run to run. Many keys make an accidental
-// pass of unsorted output improbable.
-func TestConvertSortsKeysFromGoMaps(t *testing.T) {
+// Members absent from the Schema and the members of dynamic objects keep the row's order, so that
+// the same row always gives the same attributes in the same order.
+func TestConvertKeepsRowOrder(t *testing.T) {
 	names := strings.Fields("q w e r t y u i o p a s d f g h j k l z")
-	var obj, extra []string
+	var obj, extra, wantExtra []string
 	for i, n := range names {
 		obj = append(obj, `"`+n+`":`+strconv.Itoa(i))
 		extra = append(extra, `"X`+n+`":`+strconv.Itoa(i))
+		wantExtra = append(wantExtra, "X"+n)
 	}
-	sorted := slices.Sorted(slices.Values(names))
-	var sortedExtra []string
-	for _, n := range sorted {
-		sortedExtra = append(sortedExtra, "X"+n)
+	attrs, _ := convert(t, cols("Z", "string", "D", "dynamic", "A", "int"),
+		`{"A":1,"D":{`+strings.Join(obj, ",")+`},"Z":"z",`+strings.Join(extra, ",")+`}`)
+	var keys []string
+	for k := range attrs.All() {
+		keys = append(keys, k)
 	}
-
-	c := NewConverter(cols("Z", "string", "D", "dynamic", "A", "int"), "")
-	for range 5 {
-		attrs := pcommon.NewMap()
-		c.Convert(decodeRow(t, `{"A":1,"D":{`+strings.Join(obj, ",")+`},"Z":"z",`+strings.Join(extra, ",")+`}`), attrs)
-		var keys []string
-		for k := range attrs.All() {
-			keys = append(keys, k)
-		}
-		require.Equal(t, append([]string{"Z", "D", "A"}, sortedExtra...), keys)
-		d, ok := attrs.Get("D")
-		require.True(t, ok)
-		var nested []string
-		for k := range d.Map().All() {
-			nested = append(nested, k)
-		}
-		require.Equal(t, sorted, nested)
+	assert.Equal(t, append([]string{"Z", "D", "A"}, wantExtra...), keys)
+	d, ok := attrs.Get("D")
+	require.True(t, ok)
+	var nested []string
+	for k := range d.Map().All() {
+		nested = append(nested, k)
 	}
+	assert.Equal(t, names, nested)
 }
 
 func TestConvertOverwritesExistingKeyAndKeepsOthers(t *testing.T) {
 	attrs := pcommon.NewMap()
 	attrs.PutStr("query.name", "q1")
 	attrs.PutStr("A", "stale")
-	NewConverter(cols("A", "long"), "").Convert(decodeRow(t, `{"A":5}`), attrs)
+	_, err := NewConverter(cols("A", "long"), "", "").Convert([]byte(`{"A":5}`), attrs)
+	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"query.name": "q1", "A": int64(5)}, attrs.AsRaw())
 }
 
 func TestUnknownTypes(t *testing.T) {
-	c := NewConverter(cols("A", "UInt64", "B", "string", "C", "weird", "D", "UInt64", "E", "", "F", "System.long"), "")
+	c := NewConverter(cols("A", "UInt64", "B", "string", "C", "weird", "D", "UInt64", "E", "", "F", "System.long"), "", "")
 	got := c.UnknownTypes()
 	assert.Equal(t, []string{"UInt64", "weird", "", "System.long"}, got)
 	got[0] = "changed"
 	assert.Equal(t, "UInt64", c.UnknownTypes()[0], "UnknownTypes must return a copy")
 
-	assert.Empty(t, NewConverter(cols("A", "String", "B", "SByte", "C", "System.Object"), "").UnknownTypes())
+	assert.Empty(t, NewConverter(cols("A", "String", "B", "SByte", "C", "System.Object"), "", "").UnknownTypes())
 }
 
 func TestDuplicateSchemaColumnFirstWins(t *testing.T) {
-	c := NewConverter(cols("A", "long", "A", "string", "B", "bool"), "")
+	c := NewConverter(cols("A", "long", "A", "string", "B", "bool"), "", "")
 	for _, prefilled := range []bool{false, true} {
 		attrs := pcommon.NewMap()
 		if prefilled {
 			attrs.PutStr("pre", "x")
 		}
-		out := c.Convert(decodeRow(t, `{"A":7,"B":true}`), attrs)
+		out, err := c.Convert([]byte(`{"A":7,"B":true}`), attrs)
+		require.NoError(t, err)
 		raw := attrs.AsRaw()
 		delete(raw, "pre")
 		assert.Equal(t, map[string]any{"A": int64(7), "B": true}, raw, "prefilled=%v", prefilled)
@@ -435,44 +492,85 @@ func TestDuplicateSchemaColumnFirstWins(t *testing.T) {
 	}
 }
 
-// Rows built by hand (or decoded without UseNumber) hold Go types that encoding/json with UseNumber
-// never produces; they must not panic and must not be lost.
-func TestConvertForeignGoTypes(t *testing.T) {
-	c := NewConverter(cols("S", "string", "L", "long", "R", "real", "D", "dynamic", "U", "weird", "T", "datetime"), "T")
-	row := map[string]any{
-		"S": 1.5,
-		"L": 2.0,
-		"R": struct{ X int }{3},
-		"D": map[string]any{"f": 4.25, "i": 5, "c": make(chan int), "n": json.Number("NaN"), "j": int64(6)},
-		"U": []string{"a"},
-		"T": 6,
+// One converter serves a whole response: scratch space left by a row must not leak into the next.
+func TestConvertReusesItsScratchSpace(t *testing.T) {
+	c := NewConverter(cols("A", "string", "B", "dynamic"), "", "")
+	rows := []struct {
+		row  string
+		want map[string]any
+	}{
+		{`{"A":"first","B":"{\"k\":\"v\"}","X":"extra"}`, map[string]any{"A": "first", "B": map[string]any{"k": "v"}, "X": "extra"}},
+		{`{"B":[1]}`, map[string]any{"B": []any{int64(1)}}},
+		{`{"A":"third"}`, map[string]any{"A": "third"}},
 	}
-	attrs := pcommon.NewMap()
-	var out Outcome
-	require.NotPanics(t, func() { out = c.Convert(row, attrs) })
-	raw := attrs.AsRaw()
-	assert.Equal(t, "1.5", raw["S"])
-	assert.Equal(t, "2", raw["L"])
-	assert.Equal(t, `{"X":3}`, raw["R"])
-	assert.Equal(t, 4.25, raw["D"].(map[string]any)["f"])
-	assert.Equal(t, int64(5), raw["D"].(map[string]any)["i"])
-	assert.Equal(t, int64(6), raw["D"].(map[string]any)["j"])
-	assert.True(t, strings.HasPrefix(raw["D"].(map[string]any)["c"].(string), "<unencodable"), "%v", raw["D"])
-	assert.Equal(t, "NaN", raw["D"].(map[string]any)["n"], "a json.Number that is no JSON number keeps its text")
-	assert.Equal(t, `["a"]`, raw["U"])
-	assert.Equal(t, "6", raw["T"])
-	assert.Equal(t, 4, out.Mismatched) // S, L, R, T; dynamic and unknown columns never mismatch
-	assert.True(t, out.Timestamp.IsZero())
+	for _, r := range rows {
+		attrs := pcommon.NewMap()
+		_, err := c.Convert([]byte(r.row), attrs)
+		require.NoError(t, err)
+		assert.Equal(t, r.want, attrs.AsRaw(), r.row)
+	}
+}
+
+// A row that is not one JSON object is an error, never a panic or a partial success.
+func TestConvertRejectsMalformedRows(t *testing.T) {
+	c := NewConverter(cols("A", "string", "D", "dynamic"), "", "")
+	for _, row := range []string{
+		``, ` `, `null`, `[]`, `"A"`, `{`, `{"A"`, `{"A":`, `{"A" "x"}`, `{"A":"x"`, `{"A":"x",}`, `{"A":"x"}}`,
+		`{"A":"x"} {}`, `{A:"x"}`, `{"A":'x'}`, `{"A":"x" "D":1}`, `{,}`,
+		`{"A":"unterminated}`, `{"A":"bad \x escape"}`, `{"A":"\u12"}`, `{"A":"\u12G4"}`, "{\"A\":\"tab\there\"}", `{"A":"ends in \`, `{"A":"\u1`,
+		`{"A":01}`, `{"A":-}`, `{"A":1.}`, `{"A":.5}`, `{"A":1e}`, `{"A":1e+}`, `{"A":+1}`, `{"A":0x1}`, `{"A":1a}`,
+		`{"A":tru}`, `{"A":nul}`, `{"A":True}`, `{"A":undefined}`,
+		`{"D":{"a":1,}}`, `{"D":[1,]}`, `{"D":[1 2]}`, `{"D":{"a" 1}}`, `{"D":{"a":1 "b":2}}`, `{"D":{1:1}}`, `{"D":[}`, `{"D":{"a":[}}`,
+		`{"D":` + strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1) + `}`,
+		`{"D":` + strings.Repeat(`{"a":`, maxDepth+1) + "1" + strings.Repeat("}", maxDepth+1) + `}`,
+	} {
+		_, err := c.Convert([]byte(row), pcommon.NewMap())
+		assert.ErrorIs(t, err, errSyntax, "%q", row)
+	}
+}
+
+// Nesting up to the limit is fine, in the row and in JSON text inside a dynamic string.
+func TestConvertDeepNesting(t *testing.T) {
+	deep := strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth)
+	attrs, _ := convert(t, cols("D", "dynamic", "S", "dynamic"), `{"D":`+deep+`,"S":"`+deep+`"}`)
+	for _, name := range []string{"D", "S"} {
+		v, ok := attrs.Get(name)
+		require.True(t, ok)
+		assert.Equal(t, pcommon.ValueTypeSlice, v.Type(), name)
+	}
+	tooDeep := "[" + deep + "]"
+	attrs, _ = convert(t, cols("S", "dynamic"), `{"S":"`+tooDeep+`"}`)
+	assert.Equal(t, map[string]any{"S": tooDeep}, attrs.AsRaw(), "text nested too deep stays text")
+}
+
+// FuzzConvert checks that Convert accepts exactly the JSON objects encoding/json accepts, and
+// never panics.
+func FuzzConvert(f *testing.F) {
+	for _, seed := range []string{
+		`{"A":"x","L":1,"D":{"a":[1,2.5,true,null,"s"]},"X":"\u00fc\ud83d\ude00"}`,
+		`{"D":"{\"a\":1}","R":1e3,"B":false}`, `{}`, `[]`, `{"A":01}`, "{\"A\":\"\xff\"}", "{}\x00",
+	} {
+		f.Add([]byte(seed))
+	}
+	c := NewConverter(cols("A", "string", "L", "long", "R", "real", "B", "bool", "D", "dynamic", "T", "datetime"), "T", "A")
+	f.Fuzz(func(t *testing.T, row []byte) {
+		_, err := c.Convert(row, pcommon.NewMap())
+		isObject := json.Valid(row) && bytes.HasPrefix(bytes.TrimLeft(row, " \t\r\n"), []byte("{"))
+		if isObject != (err == nil) {
+			t.Fatalf("Convert(%q) = %v; encoding/json says valid object: %v", row, err, isObject)
+		}
+	})
 }
 
 var allocSink pcommon.Map
 
 // pdata allocates one small wrapper per scalar value it stores; the converter itself should add
-// nothing per value, so a scalar row costs about one allocation per column, on either path.
+// only the one string that holds the row's text, so a scalar row costs about one allocation per
+// column, on either path.
 func TestConvertScalarAllocations(t *testing.T) {
-	c := NewConverter(cols("T", "datetime", "S", "string", "L", "long", "Q", "long", "R", "real", "B", "SByte", "G", "guid", "N", "decimal", "Z", "string"), "T")
-	row := decodeRow(t, `{"T":"`+exampleTime+`","S":"s","L":12,"Q":"9007199254740993","R":1.5,"B":1,"G":"g","N":1.25,"Z":null}`)
-	values := float64(len(row) - 1) // Z is null
+	c := NewConverter(cols("T", "datetime", "S", "string", "L", "long", "Q", "long", "R", "real", "B", "SByte", "G", "guid", "N", "decimal", "Z", "string"), "T", "T")
+	row := []byte(`{"T":"` + exampleTime + `","S":"s","L":12,"Q":"9007199254740993","R":1.5,"B":1,"G":"g","N":1.25,"Z":null}`)
+	const values = 8 // Z is null
 	for _, prefilled := range []bool{false, true} {
 		newMap := func() pcommon.Map {
 			attrs := pcommon.NewMap()
@@ -484,14 +582,16 @@ func TestConvertScalarAllocations(t *testing.T) {
 		// Both runs store the map in a global so that it lives on the heap in both.
 		baseline := testing.AllocsPerRun(100, func() {
 			attrs := newMap()
-			attrs.EnsureCapacity(1 + len(row)) // the map's backing array
+			attrs.EnsureCapacity(1 + values) // the map's backing array
 			allocSink = attrs
 		})
 		total := testing.AllocsPerRun(100, func() {
 			attrs := newMap()
-			c.Convert(row, attrs)
+			if _, err := c.Convert(row, attrs); err != nil {
+				t.Fatal(err)
+			}
 			allocSink = attrs
 		})
-		assert.LessOrEqual(t, total-baseline, values, "prefilled=%v: allocations beyond pdata's one per value", prefilled)
+		assert.LessOrEqual(t, total-baseline, float64(values+1), "prefilled=%v: allocations beyond pdata's one per value and the row's text", prefilled)
 	}
 }

@@ -1,0 +1,269 @@
+package huntingapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/rowconv"
+)
+
+// BenchmarkResponse measures one response body turned into log records three ways, in one run so
+// that their ratios can be read off together (see docs/performance.md):
+//
+//   - ours: the client's streaming decoder and the row converter, as the receiver runs them;
+//   - baseline: the naive way, encoding/json into map[string]any, then each map into attributes
+//     with the same typing rules;
+//   - floor: the fastest pass found that only tokenises the same bytes (jsontext, each row read as
+//     one value), producing nothing;
+//   - records: no JSON at all, only the same records built from attributes already in memory:
+//     what pdata costs whatever the decoder, to tell where ours spends its time.
+//
+// Each reports ns/row, MB/s of response JSON, allocs/row and B/row (bytes allocated per row); a
+// last line, "ratios", reports ours against the targets: baseline-time/ours (>= 4),
+// ours-time/floor (<= 2.5) and ours-allocs/baseline (<= 0.25).
+//
+//	go test ./receiver/huntingapi -run '^$' -bench BenchmarkResponse -benchtime 3x
+func BenchmarkResponse(b *testing.B) {
+	for _, rows := range []int{1_000, 100_000} {
+		// Generated on first use: a 100,000-row body takes seconds to make, wasted when -bench
+		// leaves its passes out.
+		body := sync.OnceValue(func() []byte { return benchResponse(rows) })
+		results := map[string]rowCost{}
+		for _, pass := range []struct {
+			name string
+			// prepare returns the timed pass over body.
+			prepare func(body []byte) func() error
+		}{
+			{"ours", over(decodeToRecords)},
+			{"baseline", over(naiveDecodeToRecords)},
+			{"floor", over(tokenizeOnly)},
+			{"records", recordsOnly},
+		} {
+			b.Run(fmt.Sprintf("rows=%d/%s", rows, pass.name), func(b *testing.B) {
+				results[pass.name] = measure(b, rows, len(body()), pass.prepare(body()))
+			})
+		}
+		ours, baseline, floor := results["ours"], results["baseline"], results["floor"]
+		if ours.ns == 0 || baseline.ns == 0 || floor.ns == 0 {
+			continue // filtered out by -bench
+		}
+		b.Run(fmt.Sprintf("rows=%d/ratios", rows), func(b *testing.B) {
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(baseline.ns/ours.ns, "baseline-time/ours")
+			b.ReportMetric(ours.ns/floor.ns, "ours-time/floor")
+			b.ReportMetric(ours.allocs/baseline.allocs, "ours-allocs/baseline")
+		})
+	}
+}
+
+// rowCost is what one row cost a pass.
+type rowCost struct{ ns, allocs, bytes float64 }
+
+func over(pass func(body []byte) error) func(body []byte) func() error {
+	return func(body []byte) func() error {
+		return func() error { return pass(body) }
+	}
+}
+
+func measure(b *testing.B, rows, bodySize int, pass func() error) rowCost {
+	b.SetBytes(int64(bodySize))
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		if err := pass(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	n := float64(b.N * rows)
+	cost := rowCost{
+		ns:     float64(b.Elapsed().Nanoseconds()) / n,
+		allocs: float64(after.Mallocs-before.Mallocs) / n,
+		bytes:  float64(after.TotalAlloc-before.TotalAlloc) / n,
+	}
+	b.ReportMetric(cost.ns, "ns/row")
+	b.ReportMetric(cost.allocs, "allocs/row")
+	b.ReportMetric(cost.bytes, "B/row")
+	return cost
+}
+
+// batchSize is the receiver's default batch_size: records go to the pipeline, and out of the
+// receiver's hands, in batches of this many.
+const batchSize = 5000
+
+// recordBatches collects records as the receiver's page delivery does, and hands each full batch
+// on (here: drops it, as an exporter would once it is sent).
+type recordBatches struct {
+	records plog.LogRecordSlice
+	n       int // records in the current batch
+}
+
+func (r *recordBatches) next() plog.LogRecord {
+	if r.n%batchSize == 0 {
+		r.records = plog.NewLogs().ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+		r.records.EnsureCapacity(batchSize)
+	}
+	r.n++
+	return r.records.AppendEmpty()
+}
+
+// recordSink is ours: each row is converted straight into a new record's body.
+type recordSink struct {
+	recordBatches
+	converter *rowconv.Converter
+}
+
+func (s *recordSink) Schema(columns []huntingapi.Column) error {
+	s.converter = rowconv.NewConverter(columns, "Timestamp", "Timestamp")
+	return nil
+}
+
+func (s *recordSink) Row(row []byte) error {
+	record := s.next()
+	out, err := s.converter.Convert(row, record.Body().SetEmptyMap())
+	record.SetTimestamp(pcommon.NewTimestampFromTime(out.Timestamp))
+	return err
+}
+
+func decodeToRecords(body []byte) error {
+	_, err := huntingapi.DecodeResponse(bytes.NewReader(body), &recordSink{})
+	return err
+}
+
+// recordsOnly prepares the records pass: the body's rows are converted beforehand, and the pass
+// only copies those attributes into new records, batched like ours.
+func recordsOnly(body []byte) func() error {
+	rows := &recordCollector{}
+	_, err := huntingapi.DecodeResponse(bytes.NewReader(body), rows)
+	return func() error {
+		var batches recordBatches
+		for _, attrs := range rows.attrs {
+			record := batches.next()
+			attrs.CopyTo(record.Body().SetEmptyMap())
+			record.SetTimestamp(pcommon.NewTimestampFromTime(time.Time{}))
+		}
+		return err
+	}
+}
+
+// tokenizeOnly is the floor: it reads every byte as JSON and checks its syntax, nothing more. It
+// steps into the envelope and its arrays token by token and reads each element (a row) as one
+// value, the fastest such pass measured (see docs/performance.md).
+func tokenizeOnly(body []byte) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	for {
+		var err error
+		switch kind := dec.PeekKind(); {
+		case kind == '{' || kind == '[':
+			if dec.StackDepth() < 2 {
+				_, err = dec.ReadToken()
+			} else {
+				_, err = dec.ReadValue()
+			}
+		case kind == '}' || kind == ']' || kind == 0: // 0: the end, or an error ReadToken reports
+			_, err = dec.ReadToken()
+		default:
+			_, err = dec.ReadValue()
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// The benchmark's three passes must read the same rows, and ours and the baseline must make the
+// same records of them, or the comparison means nothing.
+func TestBenchmarkPassesAgree(t *testing.T) {
+	const rows = 300
+	body := benchResponse(rows)
+	if err := tokenizeOnly(body); err != nil {
+		t.Fatal(err)
+	}
+
+	ours := &recordCollector{}
+	if _, err := huntingapi.DecodeResponse(bytes.NewReader(body), ours); err != nil {
+		t.Fatal(err)
+	}
+	var naive []map[string]any
+	var response struct {
+		Schema  []huntingapi.Column
+		Results []map[string]any
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&response); err != nil {
+		t.Fatal(err)
+	}
+	conv := newNaiveConverter(response.Schema)
+	for _, row := range response.Results {
+		attrs := pcommon.NewMap()
+		conv.convert(row, attrs)
+		naive = append(naive, attrs.AsRaw())
+	}
+
+	if len(ours.attrs) != rows || len(naive) != rows {
+		t.Fatalf("ours made %d records, the baseline %d, of %d rows", len(ours.attrs), len(naive), rows)
+	}
+	if ours.mismatched != 0 {
+		t.Errorf("%d values did not fit their column: the generated rows should all fit", ours.mismatched)
+	}
+	for i := range naive {
+		if got := ours.attrs[i].AsRaw(); !reflect.DeepEqual(got, naive[i]) {
+			t.Fatalf("row %d differs:\nours     %v\nbaseline %v", i, got, naive[i])
+		}
+	}
+}
+
+// The generated responses hold every Schema type and the widths of DeviceProcessEvents.
+func TestBenchResponseIsRealistic(t *testing.T) {
+	types := map[string]bool{}
+	for _, c := range benchSchema() {
+		types[c.Type] = true
+	}
+	for _, want := range []string{"String", "DateTime", "Int64", "Int32", "Double", "Boolean", "SByte", "TimeSpan", "Guid", "Decimal", "Object"} {
+		if !types[want] {
+			t.Errorf("no %s column", want)
+		}
+	}
+	const rows = 1000
+	perRow := len(benchResponse(rows)) / rows
+	if n := len(benchSchema()); n < 65 || n > 75 || perRow < 2000 || perRow > 5000 {
+		t.Errorf("%d columns, %d bytes per row: not DeviceProcessEvents-like", n, perRow)
+	}
+}
+
+// recordCollector keeps each row's attributes.
+type recordCollector struct {
+	converter  *rowconv.Converter
+	attrs      []pcommon.Map
+	mismatched int
+}
+
+func (c *recordCollector) Schema(columns []huntingapi.Column) error {
+	c.converter = rowconv.NewConverter(columns, "Timestamp", "Timestamp")
+	return nil
+}
+
+func (c *recordCollector) Row(row []byte) error {
+	attrs := pcommon.NewMap()
+	out, err := c.converter.Convert(row, attrs)
+	c.attrs = append(c.attrs, attrs)
+	c.mismatched += out.Mismatched
+	return err
+}
