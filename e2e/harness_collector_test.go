@@ -89,6 +89,17 @@ func (c *collectorProcess) stop() {
 	}
 }
 
+// kill sends SIGKILL, as a crash or the OOM killer would: the collector gets no chance to finish a
+// write, flush or checkpoint. It requires the collector to have been running until then.
+func (c *collectorProcess) kill() {
+	c.t.Helper()
+	err := c.cmd.Process.Kill()
+	<-c.exited
+	if err != nil {
+		c.t.Fatalf("SIGKILL: %v; the collector had exited: %v", err, c.waitErr)
+	}
+}
+
 // runFor lets the collector run for d, failing the test should it exit meanwhile.
 func (c *collectorProcess) runFor(d time.Duration) {
 	c.t.Helper()
@@ -103,8 +114,14 @@ func (c *collectorProcess) runFor(d time.Duration) {
 // collector exits, giving what was awaited and, from status, how far it got.
 func (c *collectorProcess) waitFor(timeout time.Duration, what string, cond func() (done bool, status string)) {
 	c.t.Helper()
+	c.waitForEvery(250*time.Millisecond, timeout, what, cond)
+}
+
+// waitForEvery is waitFor polling every period.
+func (c *collectorProcess) waitForEvery(period, timeout time.Duration, what string, cond func() (done bool, status string)) {
+	c.t.Helper()
 	deadline := time.After(timeout)
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {
 		done, status := cond()

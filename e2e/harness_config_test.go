@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ type huntingQuery struct {
 	Interval           string            `json:"interval"`
 	Lookback           string            `json:"lookback"`
 	IngestionDelay     string            `json:"ingestion_delay"`
+	Watermark          string            `json:"watermark,omitempty"`
 	ResourceAttributes map[string]string `json:"resource_attributes,omitempty"`
 }
 
@@ -36,11 +39,28 @@ func tableQuery(table string, interval, lookback time.Duration) huntingQuery {
 	}
 }
 
+// tableQueries returns a tableQuery for each table.
+func tableQueries(tables []string, interval, lookback time.Duration) []huntingQuery {
+	queries := make([]huntingQuery, len(tables))
+	for i, table := range tables {
+		queries[i] = tableQuery(table, interval, lookback)
+	}
+	return queries
+}
+
+// The receiver's APIs. Tests of what must hold on both run once for each.
+const (
+	apiAdvancedHunting = "advanced_hunting"
+	apiGraph           = "graph"
+)
+
+var apis = []string{apiAdvancedHunting, apiGraph}
+
 // receiverConfig is the defender_hunting section for queries against sim. The secret comes from
 // the environment (see startCollector), as it would in production.
 func receiverConfig(sim *testSimulator, queries ...huntingQuery) map[string]any {
 	return map[string]any{
-		"api":      "advanced_hunting",
+		"api":      apiAdvancedHunting,
 		"endpoint": sim.URL(),
 		"tls":      map[string]any{"ca_file": sim.caFile},
 		"auth": map[string]any{
@@ -49,18 +69,19 @@ func receiverConfig(sim *testSimulator, queries ...huntingQuery) map[string]any 
 			"client_secret": "${env:DEFENDER_CLIENT_SECRET}",
 			"authority":     sim.URL(),
 		},
-		"storage": "file_storage",
-		"queries": queries,
+		"storage":          "file_storage",
+		"calls_per_minute": callsPerMinute,
+		"queries":          queries,
 	}
 }
 
 // collectorConfig is a collector configuration with the receiver and the exporters (by id) in one
 // logs pipeline, and file_storage keeping the receiver's watermarks in storageDir.
 func collectorConfig(receiver map[string]any, exporters map[string]any, storageDir string) map[string]any {
-	exporterIDs := make([]string, 0, len(exporters))
-	for id := range exporters {
-		exporterIDs = append(exporterIDs, id)
-	}
+	// Sorted, so that the configuration a failing test prints reads the same in every run. (The
+	// collector hands each batch to a pipeline's exporters one after the other, but in an order of
+	// its own that changes from one start to the next.)
+	exporterIDs := slices.Sorted(maps.Keys(exporters))
 	return map[string]any{
 		"extensions": map[string]any{
 			"file_storage": map[string]any{"directory": storageDir, "create_directory": true},
@@ -73,15 +94,21 @@ func collectorConfig(receiver map[string]any, exporters map[string]any, storageD
 				"logs": map[string]any{"receivers": []string{receiverID}, "exporters": exporterIDs},
 			},
 			// No internal metrics: their default Prometheus endpoint is a fixed port, which two
-			// collectors on one machine (parallel test runs, the demo) would fight over.
-			"telemetry": map[string]any{"metrics": map[string]any{"level": "none"}},
+			// collectors on one machine (parallel test runs, the demo) would fight over. Debug logs:
+			// the output a failing test prints then shows each page fetched and each narrowing.
+			"telemetry": map[string]any{"metrics": map[string]any{"level": "none"}, "logs": map[string]any{"level": "debug"}},
 		},
 	}
 }
 
-// fileExporter writes OTLP/JSON lines to path, flushed often so that a test sees records soon.
+// fileExporter writes OTLP/JSON lines to path, each request before the exporter returns, so that
+// the file holds exactly what the pipeline accepted: nothing the receiver committed can be lost with
+// a killed collector, and a test sees records at once. Without rotation the exporter writes through
+// a bufio.Writer that a ticker flushes every flush_interval (default 1 s), so records it accepted
+// would be lost by SIGKILL; with rotation it writes straight to the file (lumberjack), and a limit
+// of a terabyte means it never rotates.
 func fileExporter(path string) map[string]any {
-	return map[string]any{"path": path, "flush_interval": "100ms"}
+	return map[string]any{"path": path, "rotation": map[string]any{"max_megabytes": 1 << 20}}
 }
 
 // writeConfig writes config into dir and returns the file's path. JSON is YAML, so the collector

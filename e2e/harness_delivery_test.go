@@ -14,18 +14,20 @@ const (
 	// pollInterval is the interval of the queries over a frozen world.
 	pollInterval = 2 * time.Second
 	// deliveryTimeout bounds how long a test waits for a collector to deliver a frozen world's
-	// history; the first window holds all of it, so a few poll intervals suffice.
-	deliveryTimeout = 45 * time.Second
+	// history. The first window holds all of it, so a few poll intervals suffice without faults;
+	// with a quarter of the calls failing it takes some 40 s on 2 cores, and a busy machine may
+	// take several times as long.
+	deliveryTimeout = 3 * time.Minute
 	// settleTime covers two more polls after the last expected delivery, and the exporters'
 	// flushes, so that a poll delivering rows again is seen.
 	settleTime = 2*pollInterval + time.Second
 )
 
-// awaitDeliveries waits until read counts at least want deliveries, then lets the collector run
-// for settleTime more so that a later poll which delivered rows again would be seen.
-func awaitDeliveries(c *collectorProcess, want int, read func() (map[int64]int, error)) {
+// awaitDeliveries waits up to timeout until read counts at least want deliveries, then lets the
+// collector run for settleTime more so that a later poll which delivered rows again would be seen.
+func awaitDeliveries(c *collectorProcess, want int, timeout time.Duration, read func() (map[int64]int, error)) {
 	c.t.Helper()
-	c.waitFor(deliveryTimeout, fmt.Sprintf("%d deliveries", want), func() (bool, string) {
+	c.waitFor(timeout, fmt.Sprintf("%d deliveries", want), func() (bool, string) {
 		delivered, err := read()
 		if err != nil {
 			return false, err.Error()

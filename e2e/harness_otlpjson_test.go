@@ -1,14 +1,17 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/defender-otel/defenderhuntingreceiver/simulator"
 )
@@ -90,22 +93,20 @@ func keyValues(list []otlpJSONKeyValue) map[string]otlpJSONValue {
 	return m
 }
 
-// readExportedRecords reads every record of a file exporter's output.
-func readExportedRecords(t *testing.T, path string) []exportedRecord {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
+// decodeRecords reads every record of OTLP/JSON lines, as the file exporter writes them.
+func decodeRecords(r io.Reader) ([]exportedRecord, error) {
 	var records []exportedRecord
 	// A line holds a whole batch, often beyond bufio.Scanner's line limit: decode the stream.
-	dec := json.NewDecoder(f)
+	dec := json.NewDecoder(r)
 	for {
 		var line otlpJSONLogs
 		err := dec.Decode(&line)
 		if errors.Is(err, io.EOF) {
-			return records
+			return records, nil
 		}
-		require.NoError(t, err, "reading %s", path)
+		if err != nil {
+			return nil, err
+		}
 		for _, rl := range line.ResourceLogs {
 			resource := keyValues(rl.Resource.Attributes)
 			for _, sl := range rl.ScopeLogs {
@@ -122,13 +123,83 @@ func readExportedRecords(t *testing.T, path string) []exportedRecord {
 	}
 }
 
-// deliveredToFile counts the deliveries per ReportId in a file exporter's output so far. A file
-// not yet created, or caught in the middle of a write, gives an error the caller polls past.
-func deliveredToFile(path string) (map[int64]int, error) {
-	f, err := os.Open(path)
+// exportedFile is a file exporter's output, read as it grows. The exporter writes each request as
+// one line of OTLP/JSON; a last line without its newline is being written, or was cut short when the
+// collector was killed, and its records are not counted: they did not reach the file whole.
+type exportedFile struct {
+	path   string
+	read   int64         // bytes of whole lines counted so far
+	counts map[int64]int // deliveries per ReportId in those lines
+}
+
+// newExportedFile names a file for a file exporter's output in a directory of the test.
+func newExportedFile(t *testing.T) *exportedFile {
+	return &exportedFile{path: filepath.Join(t.TempDir(), "events.json"), counts: map[int64]int{}}
+}
+
+// delivered counts the deliveries per ReportId in the whole lines written so far. It reads only
+// what was added since it was last called: a burst's output runs into gigabytes, which polling
+// could not read again and again.
+func (f *exportedFile) delivered() (map[int64]int, error) {
+	file, err := os.Open(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[int64]int{}, nil // the exporter creates the file with its first write
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return simulator.ReadDelivered(f)
+	defer file.Close()
+	if _, err := file.Seek(f.read, io.SeekStart); err != nil {
+		return nil, err
+	}
+	added, err := io.ReadAll(file)
+	if err != nil {
+		return nil, err
+	}
+	whole := wholeLines(added)
+	counts, err := simulator.ReadDelivered(bytes.NewReader(whole))
+	if err != nil {
+		return nil, fmt.Errorf("%s after byte %d: %w", f.path, f.read, err)
+	}
+	for id, n := range counts {
+		f.counts[id] += n
+	}
+	f.read += int64(len(whole))
+	return maps.Clone(f.counts), nil
+}
+
+// records decodes every record in the whole lines written so far, reading the file from its start:
+// for outputs of thousands of records, not for a burst.
+func (f *exportedFile) records() ([]exportedRecord, error) {
+	data, err := os.ReadFile(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	records, err := decodeRecords(bytes.NewReader(wholeLines(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.path, err)
+	}
+	return records, nil
+}
+
+// wholeLines cuts data after its last newline.
+func wholeLines(data []byte) []byte {
+	return data[:bytes.LastIndexByte(data, '\n')+1]
+}
+
+// deliveredByQuery counts the deliveries per ReportId of each query, by the query name on the
+// records' resource.
+func deliveredByQuery(records []exportedRecord) map[string]map[int64]int {
+	byQuery := map[string]map[int64]int{}
+	for _, r := range records {
+		query := r.resource[attrQueryName].str()
+		if byQuery[query] == nil {
+			byQuery[query] = map[int64]int{}
+		}
+		byQuery[query][r.reportID()]++
+	}
+	return byQuery
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 )
 
 // httpSink stands in for a log backend's intake on 127.0.0.1: it keeps the items (events,
@@ -16,8 +17,9 @@ type httpSink[T any] struct {
 	url      string
 	reportID func(T) int64 // the ReportId of the row an item carries
 
-	mu    sync.Mutex
-	items []T
+	mu      sync.Mutex
+	items   []T
+	latency time.Duration // how long a request waits for its answer once its items are kept
 }
 
 // startHTTPSink serves paths. decode turns one request (its body decompressed) into items or
@@ -41,7 +43,13 @@ func startHTTPSink[T any](t *testing.T, paths []string, reportID func(T) int64,
 		}
 		sink.mu.Lock()
 		sink.items = append(sink.items, decoded...)
+		latency := sink.latency
 		sink.mu.Unlock()
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done(): // the collector went away, killed perhaps
+			return
+		}
 		reply(w)
 	}
 	for _, path := range paths {
@@ -71,6 +79,14 @@ func readBody(r *http.Request) ([]byte, error) {
 	return io.ReadAll(body)
 }
 
+// answerAfter makes the sink keep each request's items at once but answer only after latency, as a
+// remote backend acknowledges after its round trips.
+func (s *httpSink[T]) answerAfter(latency time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = latency
+}
+
 // received returns the items received so far.
 func (s *httpSink[T]) received() []T {
 	s.mu.Lock()
@@ -79,7 +95,7 @@ func (s *httpSink[T]) received() []T {
 }
 
 // delivered counts the items received so far by ReportId. It never fails; it has the shape of
-// deliveredToFile for awaitDeliveries.
+// exportedFile.delivered for awaitDeliveries.
 func (s *httpSink[T]) delivered() (map[int64]int, error) {
 	counts := make(map[int64]int)
 	for _, item := range s.received() {

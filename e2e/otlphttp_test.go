@@ -63,7 +63,7 @@ func TestOTLPHTTPToElastic(t *testing.T) {
 		"otlp_http": map[string]any{"endpoint": intake.url},
 	}, t.TempDir()))
 
-	awaitDeliveries(collector, len(expected), intake.delivered)
+	awaitDeliveries(collector, len(expected), deliveryTimeout, intake.delivered)
 	collector.stop()
 
 	delivered, _ := intake.delivered()

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,7 +11,9 @@ import (
 
 // TestRestartResumesFromCheckpoint runs the collector twice on one storage directory, against
 // tables that keep growing in real time, and requires the two runs together to have delivered a
-// gapless prefix of each table, nothing twice, and the second run to have delivered new events.
+// gapless prefix of each table, nothing twice, and the second run to have delivered new events: with
+// the same API both times, and with the second run moved from advanced hunting to Graph, whose
+// checkpoints are the same (README, "Moving from advanced_hunting to graph").
 func TestRestartResumesFromCheckpoint(t *testing.T) {
 	const (
 		history  = 5 * time.Minute
@@ -21,49 +22,58 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 		interval = time.Second
 		lookback = 10 * time.Minute
 	)
-	start := time.Now().UTC().Add(-history)
-	specs := make([]simulator.TableSpec, len(defaultTableNames))
-	queries := make([]huntingQuery, len(defaultTableNames))
-	for i, table := range defaultTableNames {
-		specs[i] = simulator.TableSpec{Name: table, Start: start, Every: every, PerTimestamp: 2}
-		queries[i] = tableQuery(table, interval, lookback)
-	}
-	sim := startSimulator(t, simulator.Options{Tables: specs})
-	storageDir := t.TempDir()
-	run := func() map[int64]int {
-		out := filepath.Join(t.TempDir(), "events.json")
-		collector := startCollector(t, collectorConfig(
-			receiverConfig(sim, queries...),
-			map[string]any{"file": fileExporter(out)},
-			storageDir,
-		))
-		collector.runFor(runTime)
-		collector.stop()
-		delivered, err := deliveredToFile(out)
-		require.NoError(t, err)
-		return delivered
-	}
+	for _, tc := range []struct {
+		name        string
+		first, then string // the api of each run
+	}{
+		{"same API", apiAdvancedHunting, apiAdvancedHunting},
+		{"advanced_hunting, then graph", apiAdvancedHunting, apiGraph},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now().UTC().Add(-history)
+			specs := make([]simulator.TableSpec, len(defaultTableNames))
+			for i, table := range defaultTableNames {
+				specs[i] = simulator.TableSpec{Name: table, Start: start, Every: every, PerTimestamp: 2}
+			}
+			queries := tableQueries(defaultTableNames, interval, lookback)
+			sim := startSimulator(t, simulator.Options{Tables: specs})
+			storageDir := t.TempDir()
+			run := func(api string) map[int64]int {
+				callsBefore := callsByAPI(sim.Stats())
+				out := newExportedFile(t)
+				receiver := receiverConfig(sim, queries...)
+				receiver["api"] = api
+				collector := startCollector(t, collectorConfig(receiver, map[string]any{"file": fileExporter(out.path)}, storageDir))
+				collector.runFor(runTime)
+				collector.stop()
+				requireCallsTo(t, api, callsBefore, callsByAPI(sim.Stats()))
+				delivered, err := out.delivered()
+				require.NoError(t, err)
+				return delivered
+			}
 
-	first := run()
-	second := run()
+			first := run(tc.first)
+			second := run(tc.then)
 
-	newInSecond := 0
-	for id := range second {
-		if first[id] == 0 {
-			newInSecond++
-		}
-	}
-	require.NotZero(t, newInSecond, "the second run delivered nothing new")
-	both := first // first is not used on its own any more
-	for id, n := range second {
-		both[id] += n
-	}
-	for _, spec := range specs {
-		t.Run(spec.Name, func(t *testing.T) {
-			events := sim.GroundTruth(spec.Name, spec.Start.Add(-time.Second), time.Now())
-			prefix := deliveredPrefix(events, both)
-			require.NotEmpty(t, prefix, "nothing delivered")
-			requireExactlyOnce(t, prefix, restrictTo(both, events))
+			newInSecond := 0
+			for id := range second {
+				if first[id] == 0 {
+					newInSecond++
+				}
+			}
+			require.NotZero(t, newInSecond, "the second run delivered nothing new")
+			both := first // first is not used on its own any more
+			for id, n := range second {
+				both[id] += n
+			}
+			for _, spec := range specs {
+				t.Run(spec.Name, func(t *testing.T) {
+					events := sim.GroundTruth(spec.Name, spec.Start.Add(-time.Second), time.Now())
+					prefix := deliveredPrefix(events, both)
+					require.NotEmpty(t, prefix, "nothing delivered")
+					requireExactlyOnce(t, prefix, restrictTo(both, events))
+				})
+			}
 		})
 	}
 }

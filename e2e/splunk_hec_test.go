@@ -93,7 +93,7 @@ func TestSplunkHEC(t *testing.T) {
 				"splunk_hec": map[string]any{"token": hecToken, "endpoint": hec.url + "/services/collector"},
 			}, t.TempDir()))
 
-			awaitDeliveries(collector, len(expected), hec.delivered)
+			awaitDeliveries(collector, len(expected), deliveryTimeout, hec.delivered)
 			collector.stop()
 
 			delivered, _ := hec.delivered()

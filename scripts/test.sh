@@ -20,4 +20,6 @@ collector=$(./scripts/build-collector.sh)
 echo "== end-to-end tests"
 # Without -race: the code under test runs in the collector's process, so the race detector would
 # only slow down the tests' reading of tens of megabytes of exported JSON, about tenfold.
-OTELCOL_BIN=$collector go test -count=1 -v ./e2e/
+# They take about 5 minutes on 2 cores; the timeout leaves room for a slower or busier machine
+# (go test's default, 10 minutes, would not).
+OTELCOL_BIN=$collector go test -count=1 -v -timeout 25m ./e2e/
