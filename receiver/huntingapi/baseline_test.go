@@ -23,6 +23,19 @@ import (
 // is of the decoding, not of a slow conversion.
 
 func naiveDecodeToRecords(body []byte) error {
+	conv, rows, err := naiveDecode(body)
+	if err != nil {
+		return err
+	}
+	var batches recordBatches
+	for _, row := range rows {
+		conv.convert(row, batches.next().Body().SetEmptyMap())
+	}
+	return nil
+}
+
+// naiveDecode unmarshals the whole body into row maps and prepares their converter.
+func naiveDecode(body []byte) (*naiveConverter, []map[string]any, error) {
 	var response struct {
 		Schema  []huntingapi.Column
 		Results []map[string]any
@@ -30,14 +43,9 @@ func naiveDecodeToRecords(body []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&response); err != nil {
-		return err
+		return nil, nil, err
 	}
-	conv := newNaiveConverter(response.Schema)
-	var batches recordBatches
-	for _, row := range response.Results {
-		conv.convert(row, batches.next().Body().SetEmptyMap())
-	}
-	return nil
+	return newNaiveConverter(response.Schema), response.Results, nil
 }
 
 type naiveConverter struct {

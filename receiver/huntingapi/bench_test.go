@@ -2,7 +2,6 @@ package huntingapi_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"reflect"
@@ -200,18 +199,12 @@ func TestBenchmarkPassesAgree(t *testing.T) {
 	if _, err := huntingapi.DecodeResponse(bytes.NewReader(body), ours); err != nil {
 		t.Fatal(err)
 	}
-	var naive []map[string]any
-	var response struct {
-		Schema  []huntingapi.Column
-		Results []map[string]any
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&response); err != nil {
+	conv, naiveRows, err := naiveDecode(body)
+	if err != nil {
 		t.Fatal(err)
 	}
-	conv := newNaiveConverter(response.Schema)
-	for _, row := range response.Results {
+	var naive []map[string]any
+	for _, row := range naiveRows {
 		attrs := pcommon.NewMap()
 		conv.convert(row, attrs)
 		naive = append(naive, attrs.AsRaw())
