@@ -38,13 +38,19 @@ type Request struct {
 	Timespan string
 }
 
-// ResultHandler receives a response as it is decoded: the Schema once, then every row as the JSON
-// text of its object (checked to be JSON). The row's bytes are the decoder's buffer, valid only
-// during the call: a handler must not keep them.
+// ResultHandler receives a response as it is decoded: the Schema once, then every row.
 type ResultHandler interface {
 	Schema(columns []Column) error
-	Row(row []byte) error
+	// Row reads the row object at the start of data and returns how many bytes it took. data is
+	// the decoder's buffer, valid only during the call, and goes on past the row; it may also end
+	// inside the row, and Row then returns ErrIncompleteRow, having changed nothing, to be called
+	// again with more. Reading the row here, rather than after the decoder found its end, is what
+	// lets each byte of a response be read once.
+	Row(data []byte) (int, error)
 }
+
+// ErrIncompleteRow is what ResultHandler.Row returns when its data ends inside the row.
+var ErrIncompleteRow = errors.New("the data ends inside the row")
 
 // ErrUnreadableResponse marks a 200 response whose body could not be read to its end: cut off, not
 // JSON, or not the documented shape.

@@ -7,11 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
 )
 
 // collector is a ResultHandler that keeps copies of what it was given.
@@ -23,12 +26,24 @@ type collector struct {
 
 func (c *collector) Schema(columns []Column) error { c.schema = columns; return nil }
 
-func (c *collector) Row(row []byte) error {
+func (c *collector) Row(data []byte) (int, error) {
 	if c.rowErr != nil {
-		return c.rowErr
+		return 0, c.rowErr
 	}
-	c.rows = append(c.rows, string(row))
-	return nil
+	n, err := readRow(data)
+	if err == nil {
+		c.rows = append(c.rows, strings.TrimLeft(string(data[:n]), " \t\r\n"))
+	}
+	return n, err
+}
+
+// readRow finds the end of the row at the start of data, as a ResultHandler must.
+func readRow(data []byte) (int, error) {
+	n, err := jsonscan.ValueLen(data)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return 0, ErrIncompleteRow
+	}
+	return n, err
 }
 
 func serve(t *testing.T, handler http.HandlerFunc) *Client {

@@ -2,13 +2,14 @@ package huntingapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/go-json-experiment/json/jsontext"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
 )
 
 // Stats is the part of the response's performance statistics the receiver reports.
@@ -17,89 +18,215 @@ type Stats struct {
 	ExecutionTime float64 `json:"ExecutionTime"`
 }
 
-// decoderOptions: a row's member names are not checked for duplicates (that costs a set of names
-// per row, and the converter lets the last one win, as encoding/json does), and invalid UTF-8 in a
-// string does not make the whole response unreadable (it would be retried forever); the converter
-// turns it into U+FFFD.
-var decoderOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+// decoder walks a response, {"Stats":..,"Schema":..,"Results":[..]}, straight from the body's
+// buffer. Each row is read once, by the handler, which converts it as it checks it; the decoder
+// reads the rest: the envelope, the Schema and Stats, and whatever else the service adds. Keys are
+// matched in any letter case (the Graph API spells them in lower case).
+type decoder struct {
+	in   *stream
+	h    ResultHandler
+	scan jsonscan.Scanner
+	key  []byte
 
-// decodeResponse walks {"Stats":..,"Schema":..,"Results":[..]} with a streaming tokenizer and hands
-// each row to h as the raw JSON text of its object, so that a 100,000-row response is never held
-// whole: the decoder buffers about one row at a time. Keys are matched in any letter case (the
-// Graph API spells them in lower case). Rows that arrive before the Schema are copied and held
-// back until it is known.
-func decodeResponse(r io.Reader, h ResultHandler) (Stats, error) {
-	dec := jsontext.NewDecoder(r, decoderOptions...)
-	var (
-		stats      Stats
-		schemaSeen bool
-		early      [][]byte
-	)
-	if err := expectDelim(dec, '{'); err != nil {
-		return stats, err
-	}
-	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return stats, err
-		}
-		switch key := tok.String(); {
-		case strings.EqualFold(key, "Stats"):
-			if err := decodeValue(dec, &stats); err != nil {
-				return stats, fmt.Errorf("Stats: %w", err)
-			}
-		case strings.EqualFold(key, "Schema"):
-			var columns []Column
-			if err := decodeValue(dec, &columns); err != nil {
-				return stats, fmt.Errorf("Schema: %w", err)
-			}
-			if err := h.Schema(columns); err != nil {
-				return stats, handlerError{err}
-			}
-			schemaSeen = true
-			for _, row := range early {
-				if err := h.Row(row); err != nil {
-					return stats, handlerError{err}
-				}
-			}
-			early = nil
-		case strings.EqualFold(key, "Results"):
-			err := decodeRows(dec, func(row []byte) error {
-				if !schemaSeen {
-					early = append(early, bytes.Clone(row))
-					return nil
-				}
-				if err := h.Row(row); err != nil {
-					return handlerError{err}
-				}
-				return nil
-			})
-			if err != nil {
-				return stats, fmt.Errorf("Results: %w", err)
-			}
-		default:
-			if err := dec.SkipValue(); err != nil {
-				return stats, err
-			}
-		}
-	}
-	if err := expectDelim(dec, '}'); err != nil {
-		return stats, err
-	}
-	if !schemaSeen {
-		return stats, errors.New("the response has no Schema")
-	}
-	return stats, nil
+	stats      Stats
+	schemaSeen bool
+	early      [][]byte // rows that came before the Schema, held until it is known
 }
 
-// decodeValue unmarshals the next value, a small one (Stats, Schema), with encoding/json: its
-// struct fields match keys in any letter case, as the Graph API needs.
-func decodeValue(dec *jsontext.Decoder, v any) error {
-	raw, err := dec.ReadValue()
+// decodeResponse reads a whole response, handing its Schema and then each row to h.
+func decodeResponse(r io.Reader, h ResultHandler) (Stats, error) {
+	return decodeWithBuffer(r, h, streamBuffer)
+}
+
+// decodeWithBuffer is decodeResponse reading through a buffer of the given starting size: tests
+// make it tiny, so that every element is cut somewhere by the buffer's end.
+func decodeWithBuffer(r io.Reader, h ResultHandler, size int) (Stats, error) {
+	d := &decoder{in: newStream(r, size), h: h}
+	if err := d.object(); err != nil {
+		return d.stats, err
+	}
+	if c, err := d.in.peek(); err != nil || d.in.pos < d.in.end {
+		return d.stats, cmp.Or(err, fmt.Errorf("%w: unexpected %q after the response", jsonscan.ErrSyntax, c))
+	}
+	if !d.schemaSeen {
+		return d.stats, errors.New("the response has no Schema")
+	}
+	return d.stats, nil
+}
+
+// object reads the response object, member by member.
+func (d *decoder) object() error {
+	if err := d.delim('{'); err != nil {
+		return err
+	}
+	if closed, err := d.closes('}'); err != nil || closed {
+		return err
+	}
+	for {
+		if err := d.in.next(d.readKey); err != nil {
+			return err
+		}
+		if err := d.member(string(d.key)); err != nil {
+			return err
+		}
+		if more, err := d.separator('}'); err != nil || !more {
+			return err
+		}
+	}
+}
+
+// member reads the value of the member named key.
+func (d *decoder) member(key string) error {
+	switch {
+	case strings.EqualFold(key, "Stats"):
+		return d.value("Stats", &d.stats)
+	case strings.EqualFold(key, "Schema"):
+		var columns []Column
+		if err := d.value("Schema", &columns); err != nil {
+			return err
+		}
+		if err := d.h.Schema(columns); err != nil {
+			return handlerError{err}
+		}
+		d.schemaSeen = true
+		for _, row := range d.early {
+			if err := d.heldRow(row); err != nil {
+				return err
+			}
+		}
+		d.early = nil
+		return nil
+	case strings.EqualFold(key, "Results"):
+		if err := d.results(); err != nil {
+			return fmt.Errorf("Results: %w", err)
+		}
+		return nil
+	default:
+		return d.in.next(jsonscan.ValueLen)
+	}
+}
+
+// readKey reads a member's name and the colon after it.
+func (d *decoder) readKey(data []byte) (int, error) {
+	d.scan.Reset(data)
+	var err error
+	if d.key, err = d.scan.ReadString(d.key[:0], true); err != nil {
+		return 0, err
+	}
+	err = d.scan.Consume(':')
+	return d.scan.Pos(), err
+}
+
+// value unmarshals a small value (Stats, Schema) with encoding/json, whose struct fields match
+// keys in any letter case, as the Graph API needs.
+func (d *decoder) value(name string, v any) error {
+	err := d.in.next(func(data []byte) (int, error) {
+		n, err := jsonscan.ValueLen(data)
+		if err != nil {
+			return 0, err
+		}
+		return n, json.Unmarshal(data[:n], v)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// results reads the array of rows.
+func (d *decoder) results() error {
+	if err := d.delim('['); err != nil {
+		return err
+	}
+	if closed, err := d.closes(']'); err != nil || closed {
+		return err
+	}
+	for {
+		if err := d.in.next(d.row); err != nil {
+			return err
+		}
+		if more, err := d.separator(']'); err != nil || !more {
+			return err
+		}
+	}
+}
+
+// row hands the row at the start of data to the handler, or holds it until the Schema comes.
+func (d *decoder) row(data []byte) (int, error) {
+	if !d.schemaSeen {
+		n, err := jsonscan.ValueLen(data)
+		if err == nil {
+			d.early = append(d.early, bytes.Clone(data[:n]))
+		}
+		return n, err
+	}
+	n, err := d.h.Row(data)
+	switch {
+	case errors.Is(err, ErrIncompleteRow):
+		return 0, fmt.Errorf("%w: the body ends inside a row", io.ErrUnexpectedEOF)
+	case err != nil:
+		return 0, handlerError{err}
+	}
+	return n, nil
+}
+
+// heldRow hands over a row held until the Schema came: it is whole, so the handler must read all
+// of it.
+func (d *decoder) heldRow(row []byte) error {
+	n, err := d.h.Row(row)
+	switch {
+	case errors.Is(err, ErrIncompleteRow):
+		return errors.New("a row ends early")
+	case err != nil:
+		return handlerError{err}
+	case len(bytes.TrimSpace(row[n:])) > 0:
+		return errors.New("a row has text after its end")
+	}
+	return nil
+}
+
+// delim reads the opening delimiter of an object or array.
+func (d *decoder) delim(want byte) error {
+	c, err := d.in.peek()
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(raw, v)
+	if c != want {
+		return unexpected(c, fmt.Sprintf("%q", want))
+	}
+	d.in.pos++
+	return nil
+}
+
+// closes reads the closing delimiter when it comes next: an empty object or array.
+func (d *decoder) closes(closing byte) (bool, error) {
+	c, err := d.in.peek()
+	if err != nil || c != closing {
+		return false, err
+	}
+	d.in.pos++
+	return true, nil
+}
+
+// separator reads the ',' between members or elements, or the closing delimiter; more is false
+// after the closing delimiter.
+func (d *decoder) separator(closing byte) (more bool, err error) {
+	c, err := d.in.peek()
+	if err != nil {
+		return false, err
+	}
+	if c != ',' && c != closing {
+		return false, unexpected(c, fmt.Sprintf("',' or %q", closing))
+	}
+	d.in.pos++
+	return c == ',', nil
+}
+
+func unexpected(found byte, want string) error {
+	if found == 0 {
+		return fmt.Errorf("%w: the body ends where %s was expected", io.ErrUnexpectedEOF, want)
+	}
+	return fmt.Errorf("%w: unexpected %q, want %s", jsonscan.ErrSyntax, found, want)
 }
 
 // handlerError carries an error of the ResultHandler through the decoder, so that Run returns it as
@@ -107,35 +234,3 @@ func decodeValue(dec *jsontext.Decoder, v any) error {
 type handlerError struct{ err error }
 
 func (e handlerError) Error() string { return e.err.Error() }
-
-// decodeRows walks a JSON array of row objects. Each row's text is checked to be JSON by the
-// decoder and is only valid until the next read: each gets it during its call.
-func decodeRows(dec *jsontext.Decoder, each func(row []byte) error) error {
-	if err := expectDelim(dec, '['); err != nil {
-		return err
-	}
-	for dec.PeekKind() != ']' {
-		row, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		if row.Kind() != '{' {
-			return fmt.Errorf("a row is %s, not an object", row.Kind())
-		}
-		if err := each(row); err != nil {
-			return err
-		}
-	}
-	return expectDelim(dec, ']')
-}
-
-func expectDelim(dec *jsontext.Decoder, want jsontext.Kind) error {
-	tok, err := dec.ReadToken()
-	if err != nil {
-		return err
-	}
-	if tok.Kind() != want {
-		return fmt.Errorf("expected %v, found %v", want, tok.Kind())
-	}
-	return nil
-}

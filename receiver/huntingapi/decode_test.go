@@ -2,16 +2,22 @@ package huntingapi
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const twoColumns = `[{"Name":"A","Type":"String"},{"Name":"B","Type":"Int64"}]`
+
+// bufferSizes are the read buffers the decoder tests run with: the tiny ones cut every key, value
+// and row of a test body somewhere, so each is read again once more has arrived.
+var bufferSizes = []int{1, 2, 3, 5, 8, 13, streamBuffer}
 
 func TestDecodeResponseHandsOverEachRowAsSent(t *testing.T) {
 	tests := []struct {
@@ -36,8 +42,13 @@ func TestDecodeResponseHandsOverEachRowAsSent(t *testing.T) {
 		},
 		{
 			name:     "unknown members of any kind are skipped",
-			body:     `{"@odata.context":"https://graph/$metadata","x":[1,{"y":null}],"Schema":` + twoColumns + `,"n":-1.5e3,"Results":[]}`,
+			body:     `{"@odata.context":"https://graph/$metadata","x":[1,{"y":null}],"Schema":` + twoColumns + `,"n":-1.5e3,"t":true,"Results":[]}`,
 			wantRows: nil,
+		},
+		{
+			name:     "keys in any letter case, escaped or not",
+			body:     `{"schema":` + twoColumns + `,"\u0052esults":[{"A":"\ud83d\ude00"}]}`,
+			wantRows: []string{`{"A":"\ud83d\ude00"}`},
 		},
 		{
 			name:     "invalid UTF-8 in a string does not make the response unreadable",
@@ -45,20 +56,32 @@ func TestDecodeResponseHandsOverEachRowAsSent(t *testing.T) {
 			wantRows: []string{"{\"A\":\"\xff\"}"},
 		},
 		{
-			name:     "a repeated member name is left to the handler",
-			body:     `{"Schema":` + twoColumns + `,"Results":[{"A":"1","A":"2"}]}`,
-			wantRows: []string{`{"A":"1","A":"2"}`},
+			name:     "multi-byte characters, whichever byte the buffer ends at",
+			body:     `{"Schema":` + twoColumns + `,"Results":[{"A":"Jürgen € 😀"}]}`,
+			wantRows: []string{`{"A":"Jürgen € 😀"}`},
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := &collector{}
-			_, err := decodeResponse(strings.NewReader(tt.body), got)
-			require.NoError(t, err)
-			assert.Equal(t, []Column{{Name: "A", Type: "String"}, {Name: "B", Type: "Int64"}}, got.schema)
-			assert.Equal(t, tt.wantRows, got.rows)
-		})
+		for _, size := range bufferSizes {
+			t.Run(fmt.Sprintf("%s/buffer=%d", tt.name, size), func(t *testing.T) {
+				got := &collector{}
+				_, err := decodeWithBuffer(strings.NewReader(tt.body), got, size)
+				require.NoError(t, err)
+				assert.Equal(t, []Column{{Name: "A", Type: "String"}, {Name: "B", Type: "Int64"}}, got.schema)
+				assert.Equal(t, tt.wantRows, got.rows)
+			})
+		}
 	}
+}
+
+// A row larger than the read buffer grows it.
+func TestDecodeResponseReadsARowLargerThanTheBuffer(t *testing.T) {
+	big := `{"A":"` + strings.Repeat("x", 3*streamBuffer) + `"}`
+	body := `{"Schema":` + twoColumns + `,"Results":[{"A":"1"},` + big + `,{"A":"2"}]}`
+	got := &collector{}
+	_, err := decodeResponse(strings.NewReader(body), got)
+	require.NoError(t, err)
+	assert.Equal(t, []string{`{"A":"1"}`, big, `{"A":"2"}`}, got.rows)
 }
 
 func TestDecodeResponseRefusesWhatIsNotTheDocumentedShape(t *testing.T) {
@@ -66,51 +89,84 @@ func TestDecodeResponseRefusesWhatIsNotTheDocumentedShape(t *testing.T) {
 	for name, body := range map[string]string{
 		"empty":                       ``,
 		"an array":                    `[]`,
-		"a row not an object":         `{` + schema + `,"Results":[["x"]]}`,
-		"a null row":                  `{` + schema + `,"Results":[null]}`,
-		"a row with a syntax error":   `{` + schema + `,"Results":[{"A":"x",}]}`,
-		"a row with a control char":   "{" + schema + ",\"Results\":[{\"A\":\"a\tb\"}]}",
+		"no Schema":                   `{"Results":[]}`,
+		"a key not a string":          `{Schema:[]}`,
+		"a member without a colon":    `{"Schema" ` + twoColumns + `}`,
 		"a Schema of the wrong shape": `{"Schema":{"Name":"A"},"Results":[]}`,
 		"Stats of the wrong shape":    `{"Stats":[1],` + schema + `,"Results":[]}`,
+		"Results not an array":        `{` + schema + `,"Results":{}}`,
+		"rows not separated":          `{` + schema + `,"Results":[{"A":"x"} {"A":"y"}]}`,
+		"held row not JSON":           `{"Results":[{"A":"x",}],` + schema + `}`,
 		"trailing garbage in a value": `{` + schema + `,"Results":[]x}`,
+		"text after the response":     `{` + schema + `,"Results":[]} {}`,
 		"cut off in an unknown value": `{"x":[1,2`,
+		"cut off in a key":            `{"Sche`,
+		"cut off in a row":            `{` + schema + `,"Results":[{"A":"x"`,
+		"cut off in a held row":       `{"Results":[{"A":"x"`,
 		"cut off before the end":      `{` + schema + `,"Results":[]`,
 	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := decodeResponse(strings.NewReader(body), &collector{})
-			assert.Error(t, err)
-			assert.False(t, errors.As(err, new(handlerError)), "%v is the response's fault, not the handler's", err)
-		})
+		for _, size := range bufferSizes {
+			t.Run(fmt.Sprintf("%s/buffer=%d", name, size), func(t *testing.T) {
+				_, err := decodeWithBuffer(strings.NewReader(body), &collector{}, size)
+				assert.Error(t, err)
+				assert.False(t, errors.As(err, new(handlerError)), "%v is the response's fault, not the handler's", err)
+			})
+		}
+	}
+}
+
+// A body that fails to arrive is the response's fault, whatever the handler is doing.
+func TestDecodeResponseReportsReadErrors(t *testing.T) {
+	lost := errors.New("connection reset")
+	body := `{"Schema":` + twoColumns + `,"Results":[{"A":"x"},{"A":"y"}]}`
+	for cut := range len(body) {
+		r := io.MultiReader(strings.NewReader(body[:cut]), iotest.ErrReader(lost))
+		_, err := decodeWithBuffer(r, &collector{}, 4)
+		require.ErrorIs(t, err, lost, "cut at %d", cut)
+		assert.False(t, errors.As(err, new(handlerError)))
 	}
 }
 
 func TestDecodeResponseReportsHandlerErrorsAsTheirs(t *testing.T) {
 	refused := errors.New("refused")
+	// A handler's own error may wrap io.ErrUnexpectedEOF (an exporter's connection cut off): that
+	// is not a row cut off by the buffer, and must not make the decoder hand the row over again.
+	exportCutOff := fmt.Errorf("export: %w", io.ErrUnexpectedEOF)
 	rowsFirst := `{"Results":[{"A":"x"}],"Schema":` + twoColumns + `}`
 	schemaFirst := `{"Schema":` + twoColumns + `,"Results":[{"A":"x"}]}`
 	tests := []struct {
 		name    string
 		body    string
 		handler *failingHandler
+		want    error
 	}{
-		{"Schema refused", schemaFirst, &failingHandler{schemaErr: refused}},
-		{"row refused", schemaFirst, &failingHandler{rowErr: refused}},
-		{"row held before the Schema refused", rowsFirst, &failingHandler{rowErr: refused}},
+		{"Schema refused", schemaFirst, &failingHandler{schemaErr: refused}, refused},
+		{"row refused", schemaFirst, &failingHandler{rowErr: refused}, refused},
+		{"row held before the Schema refused", rowsFirst, &failingHandler{rowErr: refused}, refused},
+		{"row refused with an error of its own that wraps io.ErrUnexpectedEOF", schemaFirst, &failingHandler{rowErr: exportCutOff}, exportCutOff},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := decodeResponse(strings.NewReader(tt.body), tt.handler)
 			var fromHandler handlerError
 			require.ErrorAs(t, err, &fromHandler)
-			assert.ErrorIs(t, fromHandler.err, refused)
+			assert.ErrorIs(t, fromHandler.err, tt.want)
+			assert.LessOrEqual(t, tt.handler.rowCalls, 1, "the row was handed over again")
 		})
 	}
 }
 
-type failingHandler struct{ schemaErr, rowErr error }
+type failingHandler struct {
+	schemaErr, rowErr error
+	rowCalls          int
+}
 
 func (h *failingHandler) Schema([]Column) error { return h.schemaErr }
-func (h *failingHandler) Row([]byte) error      { return h.rowErr }
+
+func (h *failingHandler) Row([]byte) (int, error) {
+	h.rowCalls++
+	return 0, h.rowErr
+}
 
 // The decoder must stream: it hands over the first rows before it has read much further, and it
 // holds about a row at a time rather than the body.
@@ -153,10 +209,34 @@ type firstRow struct {
 
 func (f *firstRow) Schema([]Column) error { return nil }
 
-func (f *firstRow) Row([]byte) error {
+func (f *firstRow) Row(data []byte) (int, error) {
+	n, err := readRow(data)
+	if err != nil {
+		return n, err
+	}
 	if f.rows == 0 {
 		f.readAt = f.read.n
 	}
 	f.rows++
-	return nil
+	return n, nil
+}
+
+// FuzzDecodeResponse checks that how the body happens to be cut by the read buffer never changes
+// what is read: the same rows, or an error either way.
+func FuzzDecodeResponse(f *testing.F) {
+	f.Add(`{"Schema":`+twoColumns+`,"Results":[{"A":"x","B":1},{"A":"\u00fc\ud83d\ude00"}]}`, 3)
+	f.Add(`{"Results":[{"A":"1"}],"Stats":{"ExecutionTime":0.5},"Schema":`+twoColumns+`}`, 1)
+	f.Add(`{"@odata.context":"x","schema":`+twoColumns+`,"results":[{"A":-1.5e3}]} `, 2)
+	f.Fuzz(func(t *testing.T, body string, size int) {
+		size = 1 + (size&0xff)%64
+		whole, cut := &collector{}, &collector{}
+		_, errWhole := decodeResponse(strings.NewReader(body), whole)
+		_, errCut := decodeWithBuffer(strings.NewReader(body), cut, size)
+		if (errWhole == nil) != (errCut == nil) {
+			t.Fatalf("buffer %d: error %v, with the whole body in the buffer %v", size, errCut, errWhole)
+		}
+		if errWhole == nil {
+			assert.Equal(t, whole.rows, cut.rows)
+		}
+	})
 }

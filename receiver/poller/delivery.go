@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -95,18 +96,20 @@ func (d *pageDelivery) Schema(columns []huntingapi.Column) error {
 	return nil
 }
 
-// Row turns a row, the JSON text of its object, into a record and adds it to the batch, delivering
-// the batch first when it is full and the row starts a new key.
-func (d *pageDelivery) Row(row []byte) error {
-	d.rows++
+// Row turns the row at the start of data into a record and adds it to the batch, delivering the
+// batch first when it is full and the row starts a new key.
+func (d *pageDelivery) Row(data []byte) (int, error) {
 	record := d.scratch
-	record.SetObservedTimestamp(d.observed)
 	body := record.Body().SetEmptyMap()
-	outcome, err := d.converter.Convert(row, body)
-	if err != nil {
-		// The client hands over rows it checked to be JSON, so this is a broken response.
-		return fmt.Errorf("%w: %w", huntingapi.ErrUnreadableResponse, err)
+	outcome, err := d.converter.Convert(data, body)
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return 0, huntingapi.ErrIncompleteRow
+	case err != nil:
+		return 0, fmt.Errorf("%w: %w", huntingapi.ErrUnreadableResponse, err)
 	}
+	d.rows++
+	record.SetObservedTimestamp(d.observed)
 	d.mismatched += outcome.Mismatched
 	if outcome.Timestamp.IsZero() {
 		d.withoutTimestamp++
@@ -122,13 +125,13 @@ func (d *pageDelivery) Row(row []byte) error {
 	if !key.IsZero() && !key.Equal(d.lastKey) {
 		if d.records.Len() >= d.p.settings.BatchSize {
 			if err := d.flush(d.lastKey); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		d.groupStart, d.lastKey = d.records.Len(), key
 	}
 	record.MoveTo(d.records.AppendEmpty())
-	return nil
+	return outcome.Len, nil
 }
 
 // finish delivers what is left of a page that was read to its end and commits up to where the page

@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -69,8 +70,8 @@ func (f *fakeAPI) Run(_ context.Context, req huntingapi.Request, h huntingapi.Re
 		if err != nil {
 			return huntingapi.Stats{}, err
 		}
-		if err := h.Row(text); err != nil {
-			return huntingapi.Stats{}, err
+		if n, err := h.Row(text); err != nil || n != len(text) {
+			return huntingapi.Stats{}, cmp.Or(err, fmt.Errorf("the handler read %d bytes of a %d-byte row", n, len(text)))
 		}
 	}
 	return huntingapi.Stats{}, nil

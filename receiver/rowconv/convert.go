@@ -3,7 +3,6 @@
 package rowconv
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
 )
 
 // Converter converts the rows of one response; built once per response from its Schema so that the
@@ -29,13 +29,15 @@ type Converter struct {
 	timestamp, key columnRef
 
 	// Scratch space of the row being converted.
-	scan   scanner
+	scan   jsonscan.Scanner
 	values []value  // by column index
 	extra  []member // members the Schema does not list, in row order
 	// arena collects the row's strings (unescaped) and number literals, to become one string.
 	arena []byte
 	// nested reads the JSON text of dynamic values.
-	nested scanner
+	nested jsonscan.Scanner
+	// scratch holds strings of nested values while they are read.
+	scratch []byte
 }
 
 type column struct {
@@ -44,6 +46,9 @@ type column struct {
 	// member is how a row object starts this column's member when written as the service writes
 	// it: the name in quotes and a colon.
 	member []byte
+	// textOnly marks a column whose string values are stored as they are, with nothing else to
+	// note: a string, guid or timespan column that is neither the timestamp nor the key.
+	textOnly bool
 }
 
 // columnRef names a column whose datetime Convert reports: its position in the Schema, or -1 when
@@ -56,7 +61,7 @@ type columnRef struct {
 // value locates one member's value: strings (unescaped) and numbers in the arena, objects and
 // arrays in the row.
 type value struct {
-	kind     jsonKind
+	kind     jsonscan.Kind
 	from, to int
 }
 
@@ -67,6 +72,8 @@ type member struct {
 
 // Outcome is what Convert learned from a row besides its attributes.
 type Outcome struct {
+	// Len is how many bytes of the text the row object took.
+	Len       int
 	Timestamp time.Time // zero when the timestamp column is missing, null or unparseable
 	// Key is the key column's datetime (see NewConverter), zero like Timestamp.
 	Key        time.Time
@@ -101,6 +108,12 @@ func NewConverter(schema []huntingapi.Column, timestampColumn, keyColumn string)
 	}
 	c.values = make([]value, len(c.cols))
 	c.timestamp, c.key = c.ref(timestampColumn), c.ref(keyColumn)
+	for i := range c.cols {
+		switch c.cols[i].kind {
+		case kindString, kindGUID, kindTimespan:
+			c.cols[i].textOnly = i != c.timestamp.index && i != c.key.index
+		}
+	}
 	return c
 }
 
@@ -126,20 +139,23 @@ func (c *Converter) UnknownTypes() []string {
 	return slices.Clone(c.unknown)
 }
 
-// Convert writes the columns of row, the JSON text of one row object, as typed attributes into
-// attrs, and returns the row's timestamp and key. Attributes follow the Schema's order; members the
-// Schema does not list follow in the row's order, typed by their JSON value; null and missing
-// columns are omitted. row is only read during the call. An error means row is not one JSON
-// object; attrs may then hold part of it.
-func (c *Converter) Convert(row []byte, attrs pcommon.Map) (Outcome, error) {
-	if err := c.scanRow(row); err != nil {
+// Convert reads the row object at the start of data (which may go on past it: the decoder hands
+// over its buffer) and writes its columns as typed attributes into attrs; Outcome tells the row's
+// length, timestamp and key. Attributes follow the Schema's order; members the Schema does not
+// list follow in the row's order, typed by their JSON value; null and missing columns are
+// omitted. data is only read during the call. When data ends inside the row the error matches
+// io.ErrUnexpectedEOF and attrs is untouched, so the caller can call again with more text; any
+// other error means the row is not one JSON object, and attrs may then hold part of it.
+func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
+	if err := c.scanRow(data); err != nil {
 		return Outcome{}, err
 	}
+	row := data[:c.scan.Pos()]
 	// One string holds every string and number of the row, so the row costs one allocation for
 	// its text rather than one per value. The attributes share it: it lives as long as any of
 	// them, which is about as long as the record.
 	text := string(c.arena)
-	var out Outcome
+	out := Outcome{Len: len(row)}
 	if attrs.Len() == 0 && len(c.cols) > 0 {
 		// The usual case, a new log record: lay down every column's key at once, then fill the
 		// values in place and drop the keys of null and missing columns in one pass (RemoveIf
@@ -150,25 +166,30 @@ func (c *Converter) Convert(row []byte, attrs pcommon.Map) (Outcome, error) {
 		c.keys.CopyTo(attrs)
 		i := 0
 		attrs.RemoveIf(func(_ string, dst pcommon.Value) bool {
-			v := c.values[i]
-			if v.kind > jsonNull {
+			switch v := c.values[i]; {
+			case v.kind <= jsonscan.Null:
+				i++
+				return true
+			case v.kind == jsonscan.String && c.cols[i].textOnly:
+				dst.SetStr(text[v.from:v.to]) // most columns of most rows: setColumn in short
+			default:
 				c.setColumn(i, c.field(v, text, row), dst, &out)
 			}
 			i++
-			return v.kind <= jsonNull
+			return false
 		})
 	} else {
 		// attrs already holds attributes: Put, which overwrites an existing key of the same name.
 		attrs.EnsureCapacity(attrs.Len() + len(c.cols) + len(c.extra))
 		for i, v := range c.values {
-			if v.kind > jsonNull {
+			if v.kind > jsonscan.Null {
 				c.setColumn(i, c.field(v, text, row), attrs.PutEmpty(c.cols[i].name), &out)
 			}
 		}
 	}
 	for _, m := range c.extra {
 		name := text[m.name.from:m.name.to]
-		if m.value.kind == jsonNull {
+		if m.value.kind == jsonscan.Null {
 			continue
 		}
 		f := c.field(m.value, text, row)
@@ -179,18 +200,17 @@ func (c *Converter) Convert(row []byte, attrs pcommon.Map) (Outcome, error) {
 }
 
 // scanRow reads the row object, noting where each member's value is and copying strings and
-// numbers into the arena.
-func (c *Converter) scanRow(row []byte) error {
+// numbers into the arena. It writes nothing else, so a row cut off can be read again.
+func (c *Converter) scanRow(data []byte) error {
 	s := &c.scan
-	s.reset(row)
+	s.Reset(data)
 	clear(c.values)
 	c.extra, c.arena = c.extra[:0], c.arena[:0]
-	if err := s.consume('{'); err != nil {
+	if err := s.Consume('{'); err != nil {
 		return err
 	}
-	if s.next() == '}' {
-		s.pos++
-		return s.end()
+	if s.Next() == '}' {
+		return s.Consume('}')
 	}
 	next := 0 // the column expected next: the service lists a row's members in Schema order
 	for more := true; more; {
@@ -210,24 +230,23 @@ func (c *Converter) scanRow(row []byte) error {
 		} else {
 			c.extra = append(c.extra, member{name: name, value: v})
 		}
-		if more, err = s.separator('}'); err != nil {
+		if more, err = s.Separator('}'); err != nil {
 			return err
 		}
 	}
-	return s.end()
+	return nil
 }
 
 // scanName reads a member's name and the colon after it, and finds the member's column; -1 and
 // the name's place in the arena for a member the Schema does not list.
 func (c *Converter) scanName(next int) (int, value, error) {
 	s := &c.scan
-	if next < len(c.cols) && bytes.HasPrefix(s.data[s.pos:], c.cols[next].member) {
-		s.pos += len(c.cols[next].member) // the usual case, read without copying the name
-		return next, value{}, nil
+	if next < len(c.cols) && s.SkipPrefix(c.cols[next].member) {
+		return next, value{}, nil // the usual case, read without copying the name
 	}
 	from := len(c.arena)
 	var err error
-	if c.arena, err = s.readString(c.arena, true); err != nil {
+	if c.arena, err = s.ReadString(c.arena, true); err != nil {
 		return 0, value{}, err
 	}
 	i, known := c.byName[string(c.arena[from:])]
@@ -236,33 +255,29 @@ func (c *Converter) scanName(next int) (int, value, error) {
 	} else {
 		i = -1
 	}
-	return i, value{kind: jsonString, from: from, to: len(c.arena)}, s.consume(':')
+	return i, value{kind: jsonscan.String, from: from, to: len(c.arena)}, s.Consume(':')
 }
 
 // scanValue reads a member's value.
 func (c *Converter) scanValue() (value, error) {
 	s := &c.scan
-	switch ch := s.next(); {
+	switch ch := s.Next(); {
 	case ch == '"':
 		from := len(c.arena)
 		var err error
-		c.arena, err = s.readString(c.arena, true)
-		return value{kind: jsonString, from: from, to: len(c.arena)}, err
-	case ch == '-' || isDigit(ch):
-		lit, err := s.readNumber()
+		c.arena, err = s.ReadString(c.arena, true)
+		return value{kind: jsonscan.String, from: from, to: len(c.arena)}, err
+	case ch == '-' || jsonscan.IsDigit(ch):
+		lit, err := s.ReadNumber()
 		from := len(c.arena)
 		c.arena = append(c.arena, lit...)
-		return value{kind: jsonNumber, from: from, to: len(c.arena)}, err
+		return value{kind: jsonscan.Number, from: from, to: len(c.arena)}, err
 	case ch == '{' || ch == '[':
-		from := s.pos
-		err := s.walk(pcommon.Value{}, false, 0)
-		kind := jsonObject
-		if ch == '[' {
-			kind = jsonArray
-		}
-		return value{kind: kind, from: from, to: s.pos}, err
+		from := s.Pos()
+		kind, err := s.SkipValue()
+		return value{kind: kind, from: from, to: s.Pos()}, err
 	default:
-		kind, err := s.readLiteral()
+		kind, err := s.ReadLiteral()
 		return value{kind: kind}, err
 	}
 }
@@ -270,9 +285,9 @@ func (c *Converter) scanValue() (value, error) {
 // field turns a located value into one ready for typing.
 func (c *Converter) field(v value, text string, row []byte) field {
 	switch v.kind {
-	case jsonObject, jsonArray:
+	case jsonscan.Object, jsonscan.Array:
 		return field{kind: v.kind, raw: row[v.from:v.to]}
-	case jsonString, jsonNumber:
+	case jsonscan.String, jsonscan.Number:
 		return field{kind: v.kind, text: text[v.from:v.to], raw: c.arena[v.from:v.to]}
 	default:
 		return field{kind: v.kind}
@@ -306,7 +321,7 @@ func (c *Converter) recordTimes(isTimestamp, isKey bool, f field, out *Outcome) 
 // dateTimeOf reads a time from a timestamp or key column, whatever the column's type: a query may
 // have turned it into a string with tostring() or the like.
 func dateTimeOf(f field) time.Time {
-	if f.kind == jsonString {
+	if f.kind == jsonscan.String {
 		if t, ok := ParseDateTime(f.text); ok {
 			return t
 		}

@@ -3,6 +3,7 @@ package rowconv
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
 )
 
 type convertCase struct {
@@ -511,27 +513,56 @@ func TestConvertReusesItsScratchSpace(t *testing.T) {
 	}
 }
 
-// A row that is not one JSON object is an error, never a panic or a partial success.
+// A row that is not one JSON object is a syntax error, never a panic or a partial success.
 func TestConvertRejectsMalformedRows(t *testing.T) {
 	c := NewConverter(cols("A", "string", "D", "dynamic"), "", "")
 	for _, row := range []string{
-		``, ` `, `null`, `[]`, `"A"`, `{`, `{"A"`, `{"A":`, `{"A" "x"}`, `{"A":"x"`, `{"A":"x",}`, `{"A":"x"}}`,
-		`{"A":"x"} {}`, `{A:"x"}`, `{"A":'x'}`, `{"A":"x" "D":1}`, `{,}`,
-		`{"A":"unterminated}`, `{"A":"bad \x escape"}`, `{"A":"\u12"}`, `{"A":"\u12G4"}`, "{\"A\":\"tab\there\"}", `{"A":"ends in \`, `{"A":"\u1`,
+		`null`, `[]`, `"A"`, `}`, `{"A" "x"}`, `{"A":"x",}`, `{A:"x"}`, `{"A":'x'}`, `{"A":"x" "D":1}`, `{,}`,
+		`{"A":"bad \x escape"}`, `{"A":"\u12"}`, `{"A":"\u12G4"}`, "{\"A\":\"tab\there\"}",
 		`{"A":01}`, `{"A":-}`, `{"A":1.}`, `{"A":.5}`, `{"A":1e}`, `{"A":1e+}`, `{"A":+1}`, `{"A":0x1}`, `{"A":1a}`,
 		`{"A":tru}`, `{"A":nul}`, `{"A":True}`, `{"A":undefined}`,
 		`{"D":{"a":1,}}`, `{"D":[1,]}`, `{"D":[1 2]}`, `{"D":{"a" 1}}`, `{"D":{"a":1 "b":2}}`, `{"D":{1:1}}`, `{"D":[}`, `{"D":{"a":[}}`,
-		`{"D":` + strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1) + `}`,
-		`{"D":` + strings.Repeat(`{"a":`, maxDepth+1) + "1" + strings.Repeat("}", maxDepth+1) + `}`,
+		`{"D":` + strings.Repeat("[", jsonscan.MaxDepth+1) + strings.Repeat("]", jsonscan.MaxDepth+1) + `}`,
+		`{"D":` + strings.Repeat(`{"a":`, jsonscan.MaxDepth+1) + "1" + strings.Repeat("}", jsonscan.MaxDepth+1) + `}`,
 	} {
 		_, err := c.Convert([]byte(row), pcommon.NewMap())
-		assert.ErrorIs(t, err, errSyntax, "%q", row)
+		assert.ErrorIs(t, err, jsonscan.ErrSyntax, "%q", row)
+	}
+}
+
+// The decoder hands over its buffer, which goes on past the row or ends inside it. Convert reads
+// exactly the row; every cut of a row is told apart from a malformed row, as a cut-off row to be
+// read again with more data, and leaves the attributes untouched.
+func TestConvertReadsOneRowFromTheBuffer(t *testing.T) {
+	c := NewConverter(cols("T", "datetime", "A", "string", "L", "long", "R", "real", "B", "bool", "D", "dynamic", "O", "dynamic"), "T", "T")
+	rows := []string{
+		`{"T":"` + exampleTime + `","A":"J\u00fcrgen \"x\" \ud83d\ude00 \ud800 C:\\Temp","L":-12,"R":1.5e-3,"B":true,"D":{"k":[1,null,false,"v"]},"O":"{\"n\":1}","X":null}`,
+		"{ \"A\" : \"Jürgen €\" , \"L\" : 0 }",
+		`{}`,
+	}
+	for _, row := range rows {
+		want := pcommon.NewMap()
+		out, err := c.Convert([]byte(row+`,{"A":"next"}]`), want)
+		require.NoError(t, err, row)
+		assert.Equal(t, len(row), out.Len, row)
+
+		for cut := range len(row) {
+			attrs := pcommon.NewMap()
+			_, err := c.Convert([]byte(row[:cut]), attrs)
+			require.ErrorIs(t, err, io.ErrUnexpectedEOF, "%q", row[:cut])
+			assert.NotErrorIs(t, err, jsonscan.ErrSyntax)
+			assert.Zero(t, attrs.Len(), "%q", row[:cut])
+		}
+		again := pcommon.NewMap()
+		_, err = c.Convert([]byte(row), again)
+		require.NoError(t, err)
+		assert.Equal(t, want.AsRaw(), again.AsRaw(), "reading cut rows left something behind")
 	}
 }
 
 // Nesting up to the limit is fine, in the row and in JSON text inside a dynamic string.
 func TestConvertDeepNesting(t *testing.T) {
-	deep := strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth)
+	deep := strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth)
 	attrs, _ := convert(t, cols("D", "dynamic", "S", "dynamic"), `{"D":`+deep+`,"S":"`+deep+`"}`)
 	for _, name := range []string{"D", "S"} {
 		v, ok := attrs.Get(name)
@@ -543,21 +574,26 @@ func TestConvertDeepNesting(t *testing.T) {
 	assert.Equal(t, map[string]any{"S": tooDeep}, attrs.AsRaw(), "text nested too deep stays text")
 }
 
-// FuzzConvert checks that Convert accepts exactly the JSON objects encoding/json accepts, and
-// never panics.
+// FuzzConvert checks that Convert reads exactly the JSON objects encoding/json accepts, from the
+// start of its data, and never panics.
 func FuzzConvert(f *testing.F) {
 	for _, seed := range []string{
 		`{"A":"x","L":1,"D":{"a":[1,2.5,true,null,"s"]},"X":"\u00fc\ud83d\ude00"}`,
-		`{"D":"{\"a\":1}","R":1e3,"B":false}`, `{}`, `[]`, `{"A":01}`, "{\"A\":\"\xff\"}", "{}\x00",
+		`{"D":"{\"a\":1}","R":1e3,"B":false}`, `{}`, `[]`, `{"A":01}`, "{\"A\":\"\xff\"}", "{}\x00", `{"A":"x"} {`, `{"A":"\ud83d`,
 	} {
 		f.Add([]byte(seed))
 	}
 	c := NewConverter(cols("A", "string", "L", "long", "R", "real", "B", "bool", "D", "dynamic", "T", "datetime"), "T", "A")
-	f.Fuzz(func(t *testing.T, row []byte) {
-		_, err := c.Convert(row, pcommon.NewMap())
-		isObject := json.Valid(row) && bytes.HasPrefix(bytes.TrimLeft(row, " \t\r\n"), []byte("{"))
-		if isObject != (err == nil) {
-			t.Fatalf("Convert(%q) = %v; encoding/json says valid object: %v", row, err, isObject)
+	isObject := func(text []byte) bool {
+		return json.Valid(text) && bytes.HasPrefix(bytes.TrimLeft(text, " \t\r\n"), []byte("{"))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := c.Convert(data, pcommon.NewMap())
+		switch {
+		case err == nil && !isObject(data[:out.Len]):
+			t.Fatalf("Convert(%q) read %q, which encoding/json does not take for an object", data, data[:out.Len])
+		case err != nil && isObject(data):
+			t.Fatalf("Convert(%q) = %v; encoding/json says it is an object", data, err)
 		}
 	})
 }

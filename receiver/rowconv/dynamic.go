@@ -1,13 +1,19 @@
 package rowconv
 
-import "go.opentelemetry.io/collector/pdata/pcommon"
+import (
+	"cmp"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
+)
 
 // setDynamic sets a dynamic column's value. The service sends dynamic values both as nested JSON
 // and as JSON text inside a string; a string that holds one JSON object or array is parsed so both
 // arrive alike. Any other string (including text that fails to parse) is a legitimate dynamic
 // string. Only the top level is parsed: strings inside the value stay strings.
 func (c *Converter) setDynamic(dst pcommon.Value, f field) {
-	if f.kind == jsonString && holdsContainer(f.raw) {
+	if f.kind == jsonscan.String && holdsContainer(f.raw) {
 		c.setParsed(dst, f)
 		return
 	}
@@ -16,8 +22,9 @@ func (c *Converter) setDynamic(dst pcommon.Value, f field) {
 
 // holdsContainer reports whether text, after white space, starts like a JSON object or array.
 func holdsContainer(text []byte) bool {
-	s := scanner{data: text}
-	next := s.next()
+	var s jsonscan.Scanner
+	s.Reset(text)
+	next := s.Next()
 	return next == '{' || next == '['
 }
 
@@ -25,12 +32,12 @@ func holdsContainer(text []byte) bool {
 // type is unknown and for row members absent from the Schema. No value is a mismatch here.
 func (c *Converter) setJSON(dst pcommon.Value, f field) {
 	switch f.kind {
-	case jsonString:
+	case jsonscan.String:
 		dst.SetStr(f.text)
-	case jsonNumber:
+	case jsonscan.Number:
 		setNumber(dst, f.text)
-	case jsonTrue, jsonFalse:
-		dst.SetBool(f.kind == jsonTrue)
+	case jsonscan.True, jsonscan.False:
+		dst.SetBool(f.kind == jsonscan.True)
 	default: // objects and arrays, whose text was checked when the row was read
 		c.setParsed(dst, f)
 	}
@@ -39,11 +46,93 @@ func (c *Converter) setJSON(dst pcommon.Value, f field) {
 // setParsed sets dst from f.raw, the text of one JSON value, or to f's text when f.raw is not
 // exactly one JSON value.
 func (c *Converter) setParsed(dst pcommon.Value, f field) {
-	c.nested.reset(f.raw)
-	if c.nested.walk(dst, true, 0) == nil && c.nested.end() == nil {
+	c.nested.Reset(f.raw)
+	if c.build(dst, 0) == nil && c.nested.End() == nil {
 		return
 	}
 	dst.SetStr(f.asText())
+}
+
+// build reads the JSON value at the nested scanner's position into dst by its JSON kind alone (see
+// setNumber for numbers).
+func (c *Converter) build(dst pcommon.Value, depth int) error {
+	s := &c.nested
+	switch ch := s.Next(); {
+	case ch == '{':
+		return c.buildObject(dst.SetEmptyMap(), depth+1)
+	case ch == '[':
+		return c.buildArray(dst.SetEmptySlice(), depth+1)
+	case ch == '"':
+		var err error
+		if c.scratch, err = s.ReadString(c.scratch[:0], true); err == nil {
+			dst.SetStr(string(c.scratch))
+		}
+		return err
+	case ch == '-' || jsonscan.IsDigit(ch):
+		lit, err := s.ReadNumber()
+		if err == nil {
+			setNumber(dst, string(lit))
+		}
+		return err
+	default:
+		kind, err := s.ReadLiteral()
+		if kind == jsonscan.True || kind == jsonscan.False {
+			dst.SetBool(kind == jsonscan.True)
+		}
+		// A null inside a value is kept as an empty value: it is part of the value, unlike a
+		// null column, which is omitted.
+		return err
+	}
+}
+
+func (c *Converter) buildObject(m pcommon.Map, depth int) error {
+	s := &c.nested
+	if err := c.enter(depth, '{'); err != nil || s.Next() == '}' {
+		return cmp.Or(err, s.Consume('}'))
+	}
+	for more := true; more; {
+		var err error
+		if c.scratch, err = s.ReadString(c.scratch[:0], true); err != nil {
+			return err
+		}
+		// PutEmpty keeps a repeated name once, its last value winning as in encoding/json.
+		member := m.PutEmpty(string(c.scratch))
+		if err := s.Consume(':'); err != nil {
+			return err
+		}
+		if err := c.build(member, depth); err != nil {
+			return err
+		}
+		if more, err = s.Separator('}'); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Converter) buildArray(list pcommon.Slice, depth int) error {
+	s := &c.nested
+	if err := c.enter(depth, '['); err != nil || s.Next() == ']' {
+		return cmp.Or(err, s.Consume(']'))
+	}
+	for more := true; more; {
+		if err := c.build(list.AppendEmpty(), depth); err != nil {
+			return err
+		}
+		var err error
+		if more, err = s.Separator(']'); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enter reads the opening delimiter of an object or array at the given depth.
+func (c *Converter) enter(depth int, opening byte) error {
+	if depth > jsonscan.MaxDepth {
+		return c.nested.Errorf("nested deeper than %d", jsonscan.MaxDepth)
+	}
+	return c.nested.Consume(opening)
 }
 
 // setNumber sets dst from a JSON number literal. A number is an Int when its text is an integer

@@ -3,6 +3,8 @@ package rowconv
 import (
 	"math"
 	"strconv"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
 )
 
 // Integers are parsed from their decimal text, never through float64, which holds only 53 bits:
@@ -24,7 +26,7 @@ func parseIntLiteral(s string) (int64, bool) {
 	var u uint64
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !isDigit(c) {
+		if !jsonscan.IsDigit(c) {
 			return 0, false
 		}
 		if u > (math.MaxUint64-9)/10 {
@@ -71,14 +73,14 @@ func splitNumber(s string) (numberParts, bool) {
 		i++
 	}
 	start := i
-	for i < len(s) && isDigit(s[i]) {
+	for i < len(s) && jsonscan.IsDigit(s[i]) {
 		i++
 	}
 	p.intDigits = s[start:i]
 	if i < len(s) && s[i] == '.' {
 		i++
 		start = i
-		for i < len(s) && isDigit(s[i]) {
+		for i < len(s) && jsonscan.IsDigit(s[i]) {
 			i++
 		}
 		p.fracDigits = s[start:i]
@@ -97,7 +99,7 @@ func splitNumber(s string) (numberParts, bool) {
 			i++
 		}
 		start = i
-		for i < len(s) && isDigit(s[i]) {
+		for i < len(s) && jsonscan.IsDigit(s[i]) {
 			if p.exp < maxExp {
 				p.exp = p.exp*10 + int(s[i]-'0')
 			}

@@ -1,6 +1,10 @@
 package rowconv
 
-import "time"
+import (
+	"time"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
+)
 
 // pow10 scales a fraction of n digits (index 9-n) to nanoseconds.
 var pow10 = [...]int{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
@@ -37,7 +41,7 @@ func ParseDateTime(s string) (time.Time, bool) {
 	nsec := 0
 	if len(rest) > 0 && rest[0] == '.' {
 		n := 1
-		for n < len(rest) && isDigit(rest[n]) {
+		for n < len(rest) && jsonscan.IsDigit(rest[n]) {
 			n++
 		}
 		digits := n - 1
@@ -78,15 +82,13 @@ func atoiFixed(s string) (int, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !isDigit(c) {
+		if !jsonscan.IsDigit(c) {
 			return 0, false
 		}
 		n = n*10 + int(c-'0')
 	}
 	return n, len(s) > 0
 }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // daysIn is the number of days of a month (1..12) in the proleptic Gregorian calendar.
 func daysIn(month, year int) int {

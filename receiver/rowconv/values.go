@@ -5,11 +5,13 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
 )
 
 // field is one non-null value of a row, ready for typing.
 type field struct {
-	kind jsonKind
+	kind jsonscan.Kind
 	// text is a string's contents or a number's literal.
 	text string
 	// raw is a string's contents (for dynamic values that hold JSON text) or an object's or
@@ -21,11 +23,11 @@ type field struct {
 // their exact text, objects and arrays as their JSON text as sent.
 func (f field) asText() string {
 	switch f.kind {
-	case jsonString, jsonNumber:
+	case jsonscan.String, jsonscan.Number:
 		return f.text
-	case jsonTrue:
+	case jsonscan.True:
 		return "true"
-	case jsonFalse:
+	case jsonscan.False:
 		return "false"
 	default:
 		return string(f.raw)
@@ -37,7 +39,7 @@ func (f field) asText() string {
 func (c *Converter) setTyped(dst pcommon.Value, k kind, f field) bool {
 	switch k {
 	case kindString, kindGUID, kindTimespan:
-		if f.kind == jsonString {
+		if f.kind == jsonscan.String {
 			dst.SetStr(f.text)
 			return true
 		}
@@ -59,7 +61,7 @@ func (c *Converter) setTyped(dst pcommon.Value, k kind, f field) bool {
 	case kindDateTime:
 		// The text is kept as sent: it carries 100 ns ticks, more than most consumers of a parsed
 		// time would keep, and parsing only vets it.
-		if f.kind == jsonString {
+		if f.kind == jsonscan.String {
 			dst.SetStr(f.text)
 			_, valid := ParseDateTime(f.text)
 			return valid
@@ -67,10 +69,10 @@ func (c *Converter) setTyped(dst pcommon.Value, k kind, f field) bool {
 	case kindDecimal:
 		// A decimal has up to 34 significant digits: its exact text is kept, never a float64.
 		switch f.kind {
-		case jsonNumber:
+		case jsonscan.Number:
 			dst.SetStr(f.text)
 			return true
-		case jsonString:
+		case jsonscan.String:
 			dst.SetStr(f.text)
 			return isNumberText(f.text)
 		}
@@ -89,9 +91,9 @@ func (c *Converter) setTyped(dst pcommon.Value, k kind, f field) bool {
 // 64-bit integers for JavaScript's sake).
 func intOf(f field) (int64, bool) {
 	switch f.kind {
-	case jsonNumber:
+	case jsonscan.Number:
 		return exactInt(f.text)
-	case jsonString:
+	case jsonscan.String:
 		return parseIntLiteral(f.text)
 	}
 	return 0, false
@@ -100,9 +102,9 @@ func intOf(f field) (int64, bool) {
 // doubleOf accepts a JSON number, and the texts Kusto writes for reals JSON cannot express.
 func doubleOf(f field) (float64, bool) {
 	switch f.kind {
-	case jsonNumber:
+	case jsonscan.Number:
 		return parseFloat(f.text)
-	case jsonString:
+	case jsonscan.String:
 		switch {
 		case strings.EqualFold(f.text, "NaN"):
 			return math.NaN(), true
@@ -119,13 +121,13 @@ func doubleOf(f field) (float64, bool) {
 // columns travel as SByte in some clients.
 func boolOf(f field) (bool, bool) {
 	switch f.kind {
-	case jsonTrue, jsonFalse:
-		return f.kind == jsonTrue, true
-	case jsonNumber:
+	case jsonscan.True, jsonscan.False:
+		return f.kind == jsonscan.True, true
+	case jsonscan.Number:
 		if i, ok := exactInt(f.text); ok && (i == 0 || i == 1) {
 			return i == 1, true
 		}
-	case jsonString:
+	case jsonscan.String:
 		switch {
 		case f.text == "1" || strings.EqualFold(f.text, "true"):
 			return true, true

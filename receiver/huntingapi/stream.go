@@ -1,0 +1,93 @@
+package huntingapi
+
+import (
+	"errors"
+	"io"
+)
+
+// streamBuffer is the size a response's read buffer starts at: about a hundred rows of
+// DeviceProcessEvents, so that refills (and the re-reads of the row each one cuts) are rare. It
+// grows for an element larger than half of it.
+const streamBuffer = 256 << 10
+
+// stream holds the part of a response body being read. Elements (a key, a value, a row) are read
+// in place from its buffer; one that runs past what has arrived is read again from its start once
+// more has arrived, so that the body is read once and never held whole.
+type stream struct {
+	r        io.Reader
+	buf      []byte // buf[pos:end] is read from the body and not yet consumed
+	pos, end int
+	eof      bool  // the body has no more
+	err      error // the body's read error, other than io.EOF
+}
+
+func newStream(r io.Reader, size int) *stream {
+	return &stream{r: r, buf: make([]byte, size)}
+}
+
+// next reads one element: read gets the unconsumed data and returns how much of it the element
+// took, or an error matching io.ErrUnexpectedEOF when the data ends inside the element, to be
+// called again with more. At the end of the body that error is returned: the body is cut off.
+func (s *stream) next(read func(data []byte) (int, error)) error {
+	for {
+		n, err := read(s.buf[s.pos:s.end])
+		if err == nil {
+			s.pos += n
+			return nil
+		}
+		if !errors.Is(err, io.ErrUnexpectedEOF) || s.eof {
+			return err
+		}
+		if err := s.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+// peek skips white space and returns the next byte without consuming it; 0 at the end of the body.
+func (s *stream) peek() (byte, error) {
+	for {
+		for ; s.pos < s.end; s.pos++ {
+			switch c := s.buf[s.pos]; c {
+			case ' ', '\t', '\n', '\r':
+			default:
+				return c, nil
+			}
+		}
+		if s.eof {
+			return 0, nil
+		}
+		if err := s.fill(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// fill moves the unconsumed data to the front of the buffer (doubling the buffer when that data
+// takes more than half of it) and reads from the body until the buffer is full or the body ends.
+func (s *stream) fill() error {
+	if s.err != nil {
+		return s.err
+	}
+	unconsumed := s.buf[s.pos:s.end]
+	if len(unconsumed) > len(s.buf)/2 {
+		s.buf = append(make([]byte, 0, 2*len(s.buf)), unconsumed...)
+		s.buf = s.buf[:cap(s.buf)]
+	} else {
+		copy(s.buf, unconsumed)
+	}
+	s.pos, s.end = 0, len(unconsumed)
+	for s.end < len(s.buf) {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		switch {
+		case err == io.EOF:
+			s.eof = true
+			return nil
+		case err != nil:
+			s.err = err
+			return err
+		}
+	}
+	return nil
+}
