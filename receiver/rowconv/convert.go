@@ -1,5 +1,6 @@
-// Package rowconv turns advanced hunting result rows, each given as the JSON text of one row
-// object, into typed OTLP attributes, following the column types in the response's Schema.
+// Package rowconv turns advanced hunting result rows into typed OTLP attributes, following the
+// column types in the response's Schema. It reads each row object straight from the JSON text of
+// the response, where the client's decoder hands it over.
 package rowconv
 
 import (
