@@ -2,7 +2,6 @@ package huntingapi
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,11 +41,10 @@ func decodeResponse(r io.Reader, h ResultHandler) (Stats, error) {
 // make it tiny, so that every element is cut somewhere by the buffer's end.
 func decodeWithBuffer(r io.Reader, h ResultHandler, size int) (Stats, error) {
 	d := &decoder{in: newStream(r, size), h: h}
+	// Reading stops at the response object's end, as a JSON decoder's would: bytes after it (none
+	// are sent) cannot change what was read, and refusing them would stall the query for good.
 	if err := d.object(); err != nil {
 		return d.stats, err
-	}
-	if c, err := d.in.peek(); err != nil || d.in.pos < d.in.end {
-		return d.stats, cmp.Or(err, fmt.Errorf("%w: unexpected %q after the response", jsonscan.ErrSyntax, c))
 	}
 	if !d.schemaSeen {
 		return d.stats, errors.New("the response has no Schema")

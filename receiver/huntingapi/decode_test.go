@@ -56,6 +56,11 @@ func TestDecodeResponseHandsOverEachRowAsSent(t *testing.T) {
 			wantRows: []string{"{\"A\":\"\xff\"}"},
 		},
 		{
+			name:     "what follows the response object is not read",
+			body:     `{"Schema":` + twoColumns + `,"Results":[{"A":"x"}]} trailing`,
+			wantRows: []string{`{"A":"x"}`},
+		},
+		{
 			name:     "multi-byte characters, whichever byte the buffer ends at",
 			body:     `{"Schema":` + twoColumns + `,"Results":[{"A":"Jürgen € 😀"}]}`,
 			wantRows: []string{`{"A":"Jürgen € 😀"}`},
@@ -98,7 +103,6 @@ func TestDecodeResponseRefusesWhatIsNotTheDocumentedShape(t *testing.T) {
 		"rows not separated":          `{` + schema + `,"Results":[{"A":"x"} {"A":"y"}]}`,
 		"held row not JSON":           `{"Results":[{"A":"x",}],` + schema + `}`,
 		"trailing garbage in a value": `{` + schema + `,"Results":[]x}`,
-		"text after the response":     `{` + schema + `,"Results":[]} {}`,
 		"cut off in an unknown value": `{"x":[1,2`,
 		"cut off in a key":            `{"Sche`,
 		"cut off in a row":            `{` + schema + `,"Results":[{"A":"x"`,
