@@ -75,7 +75,7 @@ func (s *Scanner) skipSpace() {
 }
 
 // Next skips white space and returns the next byte without consuming it; 0 at the end of the data
-// (where a caller that could mistake a NUL byte for the end checks AtEnd).
+// (which a NUL byte, never valid there, cannot be mistaken for: reading it fails either way).
 func (s *Scanner) Next() byte {
 	if s.pos < len(s.data) && s.data[s.pos] > ' ' {
 		return s.data[s.pos] // compact JSON, as the service writes it, has no white space
@@ -87,16 +87,10 @@ func (s *Scanner) Next() byte {
 	return 0
 }
 
-// AtEnd reports whether only white space is left.
-func (s *Scanner) AtEnd() bool {
-	s.skipSpace()
-	return s.pos >= len(s.data)
-}
-
 // Consume skips white space and reads c.
 func (s *Scanner) Consume(c byte) error {
 	if s.Next() != c {
-		return s.Unexpected(fmt.Sprintf("%q", c))
+		return s.unexpected(fmt.Sprintf("%q", c))
 	}
 	s.pos++
 	return nil
@@ -112,8 +106,8 @@ func (s *Scanner) SkipPrefix(prefix []byte) bool {
 	return true
 }
 
-// Unexpected reports what was found where want was expected.
-func (s *Scanner) Unexpected(want string) error {
+// unexpected reports what was found where want was expected.
+func (s *Scanner) unexpected(want string) error {
 	if s.pos >= len(s.data) {
 		return s.short("a value, expecting " + want)
 	}
@@ -122,7 +116,7 @@ func (s *Scanner) Unexpected(want string) error {
 
 // End checks that nothing but white space follows.
 func (s *Scanner) End() error {
-	if !s.AtEnd() {
+	if s.skipSpace(); s.pos < len(s.data) {
 		return s.Errorf("unexpected %q after the value", s.data[s.pos])
 	}
 	return nil
@@ -139,7 +133,7 @@ func (s *Scanner) Separator(closing byte) (more bool, err error) {
 		s.pos++
 		return false, nil
 	}
-	return false, s.Unexpected(fmt.Sprintf("',' or %q", closing))
+	return false, s.unexpected(fmt.Sprintf("',' or %q", closing))
 }
 
 // ReadNumber reads the number at the current position and returns its literal, which stays valid
@@ -155,12 +149,12 @@ func (s *Scanner) ReadNumber() ([]byte, error) {
 	case s.pos < len(s.data) && s.data[s.pos] == '0':
 		s.pos++ // no leading zeros
 	case !s.digits():
-		return nil, s.Unexpected("a digit")
+		return nil, s.unexpected("a digit")
 	}
 	if s.pos < len(s.data) && s.data[s.pos] == '.' {
 		s.pos++
 		if !s.digits() {
-			return nil, s.Unexpected("a digit")
+			return nil, s.unexpected("a digit")
 		}
 	}
 	if s.pos < len(s.data) && (s.data[s.pos] == 'e' || s.data[s.pos] == 'E') {
@@ -169,7 +163,7 @@ func (s *Scanner) ReadNumber() ([]byte, error) {
 			s.pos++
 		}
 		if !s.digits() {
-			return nil, s.Unexpected("a digit")
+			return nil, s.unexpected("a digit")
 		}
 	}
 	if s.pos >= len(s.data) {
@@ -203,7 +197,7 @@ func (s *Scanner) ReadLiteral() (Kind, error) {
 			return None, s.short(lit.text)
 		}
 	}
-	return None, s.Unexpected("a JSON value")
+	return None, s.unexpected("a JSON value")
 }
 
 var literals = [...]struct {

@@ -48,7 +48,7 @@ var simpleEscape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f
 // contents, unescaped, to dst when keep is set.
 func (s *Scanner) ReadString(dst []byte, keep bool) ([]byte, error) {
 	if s.Next() != '"' {
-		return dst, s.Unexpected("a string")
+		return dst, s.unexpected("a string")
 	}
 	data, i := s.data, s.pos+1 // locals, so that the loops below keep them in registers
 	for {
