@@ -33,8 +33,12 @@ type Converter struct {
 	scan   jsonscan.Scanner
 	values []value  // by column index
 	extra  []member // members the Schema does not list, in row order
-	// arena collects the row's strings (unescaped) and number literals, to become one string.
+	// arena collects the row's strings (unescaped) and number literals, to become text.
 	arena []byte
+	// text (the arena as a string) and row (the row's JSON text) are where the values of the row
+	// being typed are; see str and raw.
+	text string
+	row  []byte
 	// nested reads the JSON text of dynamic values.
 	nested jsonscan.Scanner
 	// scratch holds strings of nested values while they are read.
@@ -151,12 +155,12 @@ func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
 	if err := c.scanRow(data); err != nil {
 		return Outcome{}, err
 	}
-	row := data[:c.scan.Pos()]
+	c.row = data[:c.scan.Pos()]
 	// One string holds every string and number of the row, so the row costs one allocation for
 	// its text rather than one per value. The attributes share it: it lives as long as any of
 	// them, which is about as long as the record.
-	text := string(c.arena)
-	out := Outcome{Len: len(row)}
+	c.text = string(c.arena)
+	out := Outcome{Len: len(c.row)}
 	if attrs.Len() == 0 && len(c.cols) > 0 {
 		// The usual case, a new log record: lay down every column's key at once, then fill the
 		// values in place and drop the keys of null and missing columns in one pass (RemoveIf
@@ -172,9 +176,9 @@ func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
 				i++
 				return true
 			case v.kind == jsonscan.String && c.cols[i].textOnly:
-				dst.SetStr(text[v.from:v.to]) // most columns of most rows: setColumn in short
+				dst.SetStr(c.str(v)) // most columns of most rows: setColumn in short
 			default:
-				c.setColumn(i, c.field(v, text, row), dst, &out)
+				c.setColumn(i, v, dst, &out)
 			}
 			i++
 			return false
@@ -184,19 +188,19 @@ func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
 		attrs.EnsureCapacity(attrs.Len() + len(c.cols) + len(c.extra))
 		for i, v := range c.values {
 			if v.kind > jsonscan.Null {
-				c.setColumn(i, c.field(v, text, row), attrs.PutEmpty(c.cols[i].name), &out)
+				c.setColumn(i, v, attrs.PutEmpty(c.cols[i].name), &out)
 			}
 		}
 	}
 	for _, m := range c.extra {
-		name := text[m.name.from:m.name.to]
+		name := c.str(m.name)
 		if m.value.kind == jsonscan.Null {
 			continue
 		}
-		f := c.field(m.value, text, row)
-		c.setTyped(attrs.PutEmpty(name), kindUnknown, f)
-		c.recordTimes(c.timestamp.isMember(name), c.key.isMember(name), f, &out)
+		c.setTyped(attrs.PutEmpty(name), kindUnknown, m.value)
+		c.recordTimes(c.timestamp.isMember(name), c.key.isMember(name), m.value, &out)
 	}
+	c.text, c.row = "", nil // neither is the converter's to keep
 	return out, nil
 }
 
@@ -283,49 +287,45 @@ func (c *Converter) scanValue() (value, error) {
 	}
 }
 
-// field turns a located value into one ready for typing.
-func (c *Converter) field(v value, text string, row []byte) field {
-	switch v.kind {
-	case jsonscan.Object, jsonscan.Array:
-		return field{kind: v.kind, raw: row[v.from:v.to]}
-	case jsonscan.String, jsonscan.Number:
-		return field{kind: v.kind, text: text[v.from:v.to], raw: c.arena[v.from:v.to]}
-	default:
-		return field{kind: v.kind}
-	}
+// str is a string value's contents or a number's literal, as text the attributes may keep.
+func (c *Converter) str(v value) string {
+	return c.text[v.from:v.to]
 }
 
-// setColumn sets dst from the non-null value f of column i.
-func (c *Converter) setColumn(i int, f field, dst pcommon.Value, out *Outcome) {
-	if !c.setTyped(dst, c.cols[i].kind, f) {
+// raw is a string value's contents as bytes (a dynamic string may hold JSON text) or an object's or
+// array's JSON text.
+func (c *Converter) raw(v value) []byte {
+	if v.kind == jsonscan.String {
+		return c.arena[v.from:v.to]
+	}
+	return c.row[v.from:v.to]
+}
+
+// setColumn sets dst from the non-null value v of column i.
+func (c *Converter) setColumn(i int, v value, dst pcommon.Value, out *Outcome) {
+	if !c.setTyped(dst, c.cols[i].kind, v) {
 		out.Mismatched++
 	}
 	if i == c.timestamp.index || i == c.key.index {
-		c.recordTimes(i == c.timestamp.index, i == c.key.index, f, out)
+		c.recordTimes(i == c.timestamp.index, i == c.key.index, v, out)
 	}
 }
 
-// recordTimes notes f's datetime in out when f is the timestamp or the key column's value.
-func (c *Converter) recordTimes(isTimestamp, isKey bool, f field, out *Outcome) {
+// recordTimes notes v's datetime in out when v is the timestamp or the key column's value.
+func (c *Converter) recordTimes(isTimestamp, isKey bool, v value, out *Outcome) {
 	if !isTimestamp && !isKey {
 		return
 	}
-	t := dateTimeOf(f)
+	// A query may have turned the column into a string with tostring() or the like: whatever
+	// the column's type, a string that holds a datetime is read.
+	var t time.Time
+	if v.kind == jsonscan.String {
+		t, _ = ParseDateTime(c.str(v))
+	}
 	if isTimestamp {
 		out.Timestamp = t
 	}
 	if isKey {
 		out.Key = t
 	}
-}
-
-// dateTimeOf reads a time from a timestamp or key column, whatever the column's type: a query may
-// have turned it into a string with tostring() or the like.
-func dateTimeOf(f field) time.Time {
-	if f.kind == jsonscan.String {
-		if t, ok := ParseDateTime(f.text); ok {
-			return t
-		}
-	}
-	return time.Time{}
 }

@@ -12,12 +12,12 @@ import (
 // and as JSON text inside a string; a string that holds one JSON object or array is parsed so both
 // arrive alike. Any other string (including text that fails to parse) is a legitimate dynamic
 // string. Only the top level is parsed: strings inside the value stay strings.
-func (c *Converter) setDynamic(dst pcommon.Value, f field) {
-	if f.kind == jsonscan.String && holdsContainer(f.raw) {
-		c.setParsed(dst, f)
+func (c *Converter) setDynamic(dst pcommon.Value, v value) {
+	if v.kind == jsonscan.String && holdsContainer(c.raw(v)) {
+		c.setParsed(dst, v)
 		return
 	}
-	c.setJSON(dst, f)
+	c.setJSON(dst, v)
 }
 
 // holdsContainer reports whether text, after white space, starts like a JSON object or array.
@@ -28,29 +28,29 @@ func holdsContainer(text []byte) bool {
 	return next == '{' || next == '['
 }
 
-// setJSON sets dst by f's JSON kind alone: the rule for dynamic values, for columns whose Schema
+// setJSON sets dst by v's JSON kind alone: the rule for dynamic values, for columns whose Schema
 // type is unknown and for row members absent from the Schema. No value is a mismatch here.
-func (c *Converter) setJSON(dst pcommon.Value, f field) {
-	switch f.kind {
+func (c *Converter) setJSON(dst pcommon.Value, v value) {
+	switch v.kind {
 	case jsonscan.String:
-		dst.SetStr(f.text)
+		dst.SetStr(c.str(v))
 	case jsonscan.Number:
-		setNumber(dst, f.text)
+		setNumber(dst, c.str(v))
 	case jsonscan.True, jsonscan.False:
-		dst.SetBool(f.kind == jsonscan.True)
+		dst.SetBool(v.kind == jsonscan.True)
 	default: // objects and arrays, whose text was checked when the row was read
-		c.setParsed(dst, f)
+		c.setParsed(dst, v)
 	}
 }
 
-// setParsed sets dst from f.raw, the text of one JSON value, or to f's text when f.raw is not
-// exactly one JSON value.
-func (c *Converter) setParsed(dst pcommon.Value, f field) {
-	c.nested.Reset(f.raw)
+// setParsed sets dst from v's raw text, that of one JSON value, or to v's text when the raw text
+// is not exactly one JSON value.
+func (c *Converter) setParsed(dst pcommon.Value, v value) {
+	c.nested.Reset(c.raw(v))
 	if c.build(dst, 0) == nil && c.nested.End() == nil {
 		return
 	}
-	dst.SetStr(f.asText())
+	dst.SetStr(c.asText(v))
 }
 
 // build reads the JSON value at the nested scanner's position into dst by its JSON kind alone (see
