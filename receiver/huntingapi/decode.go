@@ -54,20 +54,27 @@ func decodeWithBuffer(r io.Reader, h ResultHandler, size int) (Stats, error) {
 
 // object reads the response object, member by member.
 func (d *decoder) object() error {
-	if err := d.delim('{'); err != nil {
-		return err
-	}
-	if closed, err := d.closes('}'); err != nil || closed {
-		return err
-	}
-	for {
+	return d.container('{', '}', func() error {
 		if err := d.in.next(d.readKey); err != nil {
 			return err
 		}
-		if err := d.member(string(d.key)); err != nil {
+		return d.member(string(d.key))
+	})
+}
+
+// container reads an object or array, calling each for every member or element.
+func (d *decoder) container(opening, closing byte, each func() error) error {
+	if err := d.delim(opening); err != nil {
+		return err
+	}
+	if closed, err := d.closes(closing); err != nil || closed {
+		return err
+	}
+	for {
+		if err := each(); err != nil {
 			return err
 		}
-		if more, err := d.separator('}'); err != nil || !more {
+		if more, err := d.separator(closing); err != nil || !more {
 			return err
 		}
 	}
@@ -133,20 +140,7 @@ func (d *decoder) value(name string, v any) error {
 
 // results reads the array of rows.
 func (d *decoder) results() error {
-	if err := d.delim('['); err != nil {
-		return err
-	}
-	if closed, err := d.closes(']'); err != nil || closed {
-		return err
-	}
-	for {
-		if err := d.in.next(d.row); err != nil {
-			return err
-		}
-		if more, err := d.separator(']'); err != nil || !more {
-			return err
-		}
-	}
+	return d.container('[', ']', func() error { return d.in.next(d.row) })
 }
 
 // row hands the row at the start of data to the handler, or holds it until the Schema comes.

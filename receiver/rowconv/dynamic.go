@@ -86,41 +86,37 @@ func (c *Converter) build(dst pcommon.Value, depth int) error {
 }
 
 func (c *Converter) buildObject(m pcommon.Map, depth int) error {
-	s := &c.nested
-	if err := c.enter(depth, '{'); err != nil || s.Next() == '}' {
-		return cmp.Or(err, s.Consume('}'))
-	}
-	for more := true; more; {
+	return c.buildContainer('{', '}', depth, func() error {
 		var err error
-		if c.scratch, err = s.ReadString(c.scratch[:0], true); err != nil {
+		if c.scratch, err = c.nested.ReadString(c.scratch[:0], true); err != nil {
 			return err
 		}
 		// PutEmpty keeps a repeated name once, its last value winning as in encoding/json.
 		member := m.PutEmpty(string(c.scratch))
-		if err := s.Consume(':'); err != nil {
+		if err := c.nested.Consume(':'); err != nil {
 			return err
 		}
-		if err := c.build(member, depth); err != nil {
-			return err
-		}
-		if more, err = s.Separator('}'); err != nil {
-			return err
-		}
-	}
-	return nil
+		return c.build(member, depth)
+	})
 }
 
 func (c *Converter) buildArray(list pcommon.Slice, depth int) error {
+	return c.buildContainer('[', ']', depth, func() error { return c.build(list.AppendEmpty(), depth) })
+}
+
+// buildContainer reads an object or array at the given depth, calling each for every member or
+// element.
+func (c *Converter) buildContainer(opening, closing byte, depth int, each func() error) error {
 	s := &c.nested
-	if err := c.enter(depth, '['); err != nil || s.Next() == ']' {
-		return cmp.Or(err, s.Consume(']'))
+	if err := c.enter(depth, opening); err != nil || s.Next() == closing {
+		return cmp.Or(err, s.Consume(closing))
 	}
 	for more := true; more; {
-		if err := c.build(list.AppendEmpty(), depth); err != nil {
+		if err := each(); err != nil {
 			return err
 		}
 		var err error
-		if more, err = s.Separator(']'); err != nil {
+		if more, err = s.Separator(closing); err != nil {
 			return err
 		}
 	}
