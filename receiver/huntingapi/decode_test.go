@@ -173,9 +173,9 @@ func (h *failingHandler) Row([]byte) (int, error) {
 }
 
 // The decoder must stream: it hands over the first rows before it has read much further, and it
-// holds about a row at a time rather than the body.
+// holds one read buffer (streamBuffer) rather than the body.
 func TestDecodeResponseStreams(t *testing.T) {
-	const rows = 20000
+	const rows = 50000 // about 10 MB, forty read buffers
 	row := `{"A":"` + strings.Repeat("x", 200) + `","B":1}`
 	body := `{"Schema":` + twoColumns + `,"Results":[` + strings.Repeat(row+",", rows-1) + row + `]}`
 	counting := &countingReader{r: strings.NewReader(body)}
