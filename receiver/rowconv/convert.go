@@ -171,17 +171,12 @@ func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
 		c.keys.CopyTo(attrs)
 		i := 0
 		attrs.RemoveIf(func(_ string, dst pcommon.Value) bool {
-			switch v := c.values[i]; {
-			case v.kind <= jsonscan.Null:
-				i++
-				return true
-			case v.kind == jsonscan.String && c.cols[i].textOnly:
-				dst.SetStr(c.str(v)) // most columns of most rows: setColumn in short
-			default:
+			v := c.values[i]
+			if v.kind > jsonscan.Null {
 				c.setColumn(i, v, dst, &out)
 			}
 			i++
-			return false
+			return v.kind <= jsonscan.Null
 		})
 	} else {
 		// attrs already holds attributes: Put, which overwrites an existing key of the same name.
@@ -303,6 +298,10 @@ func (c *Converter) raw(v value) []byte {
 
 // setColumn sets dst from the non-null value v of column i.
 func (c *Converter) setColumn(i int, v value, dst pcommon.Value, out *Outcome) {
+	if v.kind == jsonscan.String && c.cols[i].textOnly {
+		dst.SetStr(c.str(v)) // most columns of most rows: setTyped in short
+		return
+	}
 	if !c.setTyped(dst, c.cols[i].kind, v) {
 		out.Mismatched++
 	}
