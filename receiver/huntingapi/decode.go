@@ -41,6 +41,7 @@ func decodeResponse(r io.Reader, h ResultHandler) (Stats, error) {
 // make it tiny, so that every element is cut somewhere by the buffer's end.
 func decodeWithBuffer(r io.Reader, h ResultHandler, size int) (Stats, error) {
 	d := &decoder{in: newStream(r, size), h: h}
+	defer d.in.release()
 	// Reading stops at the response object's end, as a JSON decoder's would: bytes after it (none
 	// are sent) cannot change what was read, and refusing them would stall the query for good.
 	if err := d.object(); err != nil {

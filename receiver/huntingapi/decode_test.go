@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
 )
 
 const twoColumns = `[{"Name":"A","Type":"String"},{"Name":"B","Type":"Int64"}]`
@@ -191,6 +193,67 @@ func TestDecodeResponseStreams(t *testing.T) {
 	assert.Less(t, h.readAt, int64(len(body)/10), "the first row came only after most of the body was read")
 	allocated := after.TotalAlloc - before.TotalAlloc
 	assert.Less(t, allocated, uint64(len(body)/10), "decoding a %d-byte body allocated %d bytes", len(body), allocated)
+}
+
+// The read buffer grows for a large element up to its limit and no further: a body that never
+// closes a string must not grow it to the body's size.
+func TestStreamBoundsTheElementItReads(t *testing.T) {
+	const limit = 60 // not the starting size times a power of two, so growth must stop short
+	for _, tt := range []struct {
+		name    string
+		element int // bytes
+		wantErr bool
+	}{
+		{"an element that fits the buffer it started with", 8, false},
+		{"an element that fills the limit exactly", limit, false},
+		{"an element over the limit", limit + 1, true},
+		{"an element that never ends", 10 * limit, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := `"` + strings.Repeat("x", tt.element-2) + `"`
+			if tt.element == 10*limit {
+				text = text[:len(text)-1] + "x"
+			}
+			s := newStream(strings.NewReader(text), 8)
+			s.limit = limit
+			var read int
+			err := s.next(func(data []byte) (n int, err error) {
+				n, err = jsonscan.ValueLen(data)
+				read = n
+				return n, err
+			})
+			if tt.wantErr {
+				assert.ErrorContains(t, err, "limit of 60 bytes")
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, tt.element, read)
+			}
+			assert.LessOrEqual(t, len(s.buf), limit)
+		})
+	}
+}
+
+// Read buffers go back to a pool after each response: nothing one response left in its buffer may
+// show in the next one's rows.
+func TestDecodeResponseReusesReadBuffersCleanly(t *testing.T) {
+	long := `{"A":"` + strings.Repeat("x", streamBuffer/2) + `"}`
+	bodies := []struct{ body, row string }{
+		{`{"Schema":` + twoColumns + `,"Results":[` + long + `]}`, long},
+		{`{"Schema":` + twoColumns + `,"Results":[{"A":"y"}]}`, `{"A":"y"}`},
+		{`{"Schema":` + twoColumns + `,"Results":[{"A":"z"}`, ""}, // cut off: the decode fails
+	}
+	for range 3 {
+		for _, b := range bodies {
+			got := &collector{}
+			_, err := decodeResponse(strings.NewReader(b.body), got)
+			if b.row == "" {
+				require.Error(t, err)
+				continue
+			}
+			require.NoError(t, err)
+			assert.Equal(t, []string{b.row}, got.rows)
+		}
+	}
 }
 
 type countingReader struct {

@@ -2,13 +2,27 @@ package huntingapi
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"sync"
 )
 
 // streamBuffer is the size a response's read buffer starts at: about a hundred rows of
 // DeviceProcessEvents, so that refills (and the re-reads of the row each one cuts) are rare. It
 // grows for an element larger than half of it.
 const streamBuffer = 256 << 10
+
+// maxStreamBuffer bounds the read buffer, and so the largest element it can hold, so that a
+// response that never closes a string cannot grow the buffer to its own size. Kusto refuses to
+// store a record over 64 MB, and JSON escapes seldom double a text: no row the service sends comes
+// near the limit.
+const maxStreamBuffer = 256 << 20
+
+// readBuffers keeps read buffers of streamBuffer bytes from one response to the next. A fresh
+// buffer per response was a large allocation each time: the runtime cleared it, and after it was
+// freed the scavenger handed its pages back to the OS only for the next response to fault them in
+// again. Grown buffers are not kept, so that one huge row does not pin its buffer.
+var readBuffers = sync.Pool{New: func() any { return new([streamBuffer]byte) }}
 
 // stream holds the part of a response body being read. Elements (a key, a value, a row) are read
 // in place from its buffer; one that runs past what has arrived is read again from its start once
@@ -17,12 +31,24 @@ type stream struct {
 	r        io.Reader
 	buf      []byte // buf[pos:end] is read from the body and not yet consumed
 	pos, end int
+	limit    int   // the size the buffer may grow to: maxStreamBuffer, but for tests
 	eof      bool  // the body has no more
 	err      error // the body's read error, other than io.EOF
 }
 
 func newStream(r io.Reader, size int) *stream {
-	return &stream{r: r, buf: make([]byte, size)}
+	if size == streamBuffer {
+		return &stream{r: r, buf: readBuffers.Get().(*[streamBuffer]byte)[:], limit: maxStreamBuffer}
+	}
+	return &stream{r: r, buf: make([]byte, size), limit: maxStreamBuffer}
+}
+
+// release gives the buffer back for the next response; the stream must not be read after it.
+func (s *stream) release() {
+	if len(s.buf) == streamBuffer {
+		readBuffers.Put((*[streamBuffer]byte)(s.buf))
+	}
+	s.buf = nil
 }
 
 // next reads one element: read gets the unconsumed data and returns how much of it the element
@@ -63,20 +89,25 @@ func (s *stream) peek() (byte, error) {
 	}
 }
 
-// fill moves the unconsumed data to the front of the buffer (doubling the buffer when that data
-// takes more than half of it) and reads from the body until the buffer is full or the body ends.
+// fill moves the unconsumed data to the front of the buffer (doubling the buffer, up to
+// its limit, when that data takes more than half of it) and reads from the body until the
+// buffer is full or the body ends. An element that fills the largest buffer is an error.
 func (s *stream) fill() error {
 	if s.err != nil {
 		return s.err
 	}
 	unconsumed := s.buf[s.pos:s.end]
-	if len(unconsumed) > len(s.buf)/2 {
-		s.buf = append(make([]byte, 0, 2*len(s.buf)), unconsumed...)
+	if len(unconsumed) > len(s.buf)/2 && len(s.buf) < s.limit {
+		s.buf = append(make([]byte, 0, min(2*len(s.buf), s.limit)), unconsumed...)
 		s.buf = s.buf[:cap(s.buf)]
 	} else {
 		copy(s.buf, unconsumed)
 	}
 	s.pos, s.end = 0, len(unconsumed)
+	if s.end == len(s.buf) {
+		s.err = fmt.Errorf("an element of the response (a row, say) does not fit the read buffer's limit of %d bytes", s.limit)
+		return s.err
+	}
 	for s.end < len(s.buf) {
 		n, err := s.r.Read(s.buf[s.end:])
 		s.end += n
