@@ -49,7 +49,7 @@ func TestLoadConfig(t *testing.T) {
 		Authority:           "https://login.microsoftonline.us",
 	}
 	full.Storage = &storageID
-	full.ColumnsAsAttributes = false
+	full.ColumnsIn = ColumnsInBody
 	full.RowCap, full.CallsPerMinute, full.BatchSize = 10000, 30, 1000
 	full.RetryOnFailure.InitialInterval = time.Second
 	full.RetryOnFailure.MaxInterval = 10 * time.Second
@@ -109,6 +109,7 @@ func TestValidateNamesTheKeyAtFault(t *testing.T) {
 		{"bad_timestamp_column", []string{`queries[0] ("inject"): timestamp_column: "Timestamp | take 1" is not a plain column name`}},
 		{"bad_name", []string{`queries[0] ("a/b"): name:`}},
 		{"bad_limits", []string{"row_cap: must be > 0", "calls_per_minute: must be > 0", "batch_size: must be > 0"}},
+		{"bad_columns_in", []string{`columns_in: must be "attributes", "body" or "both", got "resource"`}},
 		{"bad_retry", []string{"retry_on_failure: 'randomization_factor' must be within [0, 1]"}},
 		{"bad_watermark", []string{`queries[0] ("q"): watermark: must be "timestamp_column" or "ingestion_time", got "processing_time"`}},
 	}

@@ -84,7 +84,8 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 			ResourceAttributes: q.ResourceAttributes,
 		}, poller.Settings{
 			Tenant:              r.cfg.Auth.TenantID,
-			ColumnsAsAttributes: r.cfg.ColumnsAsAttributes,
+			ColumnsInAttributes: r.cfg.ColumnsIn != ColumnsInBody,
+			ColumnsInBody:       r.cfg.ColumnsIn != ColumnsInAttributes,
 			MaxRows:             r.cfg.RowCap,
 			BatchSize:           r.cfg.BatchSize,
 			Retry:               r.cfg.RetryOnFailure,

@@ -34,16 +34,17 @@ type otlpJSONLogs struct {
 		} `json:"resource"`
 		ScopeLogs []struct {
 			LogRecords []struct {
-				TimeUnixNano         string        `json:"timeUnixNano"`
-				ObservedTimeUnixNano string        `json:"observedTimeUnixNano"`
-				Body                 otlpJSONValue `json:"body"`
+				TimeUnixNano         string             `json:"timeUnixNano"`
+				ObservedTimeUnixNano string             `json:"observedTimeUnixNano"`
+				Attributes           []otlpJSONKeyValue `json:"attributes"`
+				Body                 otlpJSONValue      `json:"body"`
 			} `json:"logRecords"`
 		} `json:"scopeLogs"`
 	} `json:"resourceLogs"`
 }
 
 // exportedRecord is a log record from the file exporter's output with its resource's attributes
-// and its body's columns by name.
+// and its columns by name: its attributes, or its body's map when the columns are in the body.
 type exportedRecord struct {
 	resource             map[string]otlpJSONValue
 	timeUnixNano         string
@@ -93,6 +94,13 @@ func keyValues(list []otlpJSONKeyValue) map[string]otlpJSONValue {
 	return m
 }
 
+func recordColumns(attributes []otlpJSONKeyValue, body otlpJSONValue) map[string]otlpJSONValue {
+	if len(attributes) > 0 {
+		return keyValues(attributes)
+	}
+	return body.kvlist()
+}
+
 // decodeRecords reads every record of OTLP/JSON lines, as the file exporter writes them.
 func decodeRecords(r io.Reader) ([]exportedRecord, error) {
 	var records []exportedRecord
@@ -115,7 +123,7 @@ func decodeRecords(r io.Reader) ([]exportedRecord, error) {
 						resource:             resource,
 						timeUnixNano:         lr.TimeUnixNano,
 						observedTimeUnixNano: lr.ObservedTimeUnixNano,
-						columns:              lr.Body.kvlist(),
+						columns:              recordColumns(lr.Attributes, lr.Body),
 					})
 				}
 			}

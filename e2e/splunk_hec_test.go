@@ -71,15 +71,16 @@ func startHECSink(t *testing.T) *httpSink[hecEvent] {
 
 // TestSplunkHEC sends a table through the splunk_hec exporter and requires every event once, as a
 // HEC event holding the row, stamped with its Defender Timestamp and routed by the query's
-// resource attributes; columns become HEC fields only with columns_as_attributes.
+// resource attributes (columns_in: body); with columns_in: both, the columns are HEC fields too.
 func TestSplunkHEC(t *testing.T) {
 	const table = "DeviceProcessEvents"
 	for _, tc := range []struct {
-		name                string
-		columnsAsAttributes bool
+		name            string
+		columnsIn       string
+		columnsInFields bool
 	}{
-		{"columns as attributes", true},
-		{"columns in the event only", false},
+		{"columns in the event only", "body", false},
+		{"columns in the event and the fields", "both", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			world := startFrozenWorld(t, simulator.Options{}, table)
@@ -88,7 +89,7 @@ func TestSplunkHEC(t *testing.T) {
 			query := tableQuery(table, pollInterval, frozenLookback)
 			query.ResourceAttributes = map[string]string{"com.splunk.sourcetype": "defender:hunting", "com.splunk.index": "defender"}
 			receiver := receiverConfig(world.sim, query)
-			receiver["columns_as_attributes"] = tc.columnsAsAttributes
+			receiver["columns_in"] = tc.columnsIn
 			collector := startCollector(t, collectorConfig(receiver, map[string]any{
 				"splunk_hec": map[string]any{"token": hecToken, "endpoint": hec.url + "/services/collector"},
 			}, t.TempDir()))
@@ -112,7 +113,7 @@ func TestSplunkHEC(t *testing.T) {
 					"time %s of ReportId %d, Timestamp %s", e.Time, want.ReportID, want.Timestamp.Format(time.RFC3339Nano))
 				for _, column := range []string{"ReportId", "DeviceName"} {
 					_, inFields := e.Fields[column]
-					require.Equal(t, tc.columnsAsAttributes, inFields, "column %s in the fields %v", column, e.Fields)
+					require.Equal(t, tc.columnsInFields, inFields, "column %s in the fields %v", column, e.Fields)
 				}
 			}
 		})

@@ -29,7 +29,7 @@ func naiveDecodeToRecords(body []byte) error {
 	}
 	var batches recordBatches
 	for _, row := range rows {
-		conv.convert(row, batches.next().Body().SetEmptyMap())
+		conv.convert(row, batches.next().Attributes())
 	}
 	return nil
 }

@@ -100,8 +100,13 @@ func (d *pageDelivery) Schema(columns []huntingapi.Column) error {
 // batch first when it is full and the row starts a new key.
 func (d *pageDelivery) Row(data []byte) (int, error) {
 	record := d.scratch
-	body := record.Body().SetEmptyMap()
-	outcome, err := d.converter.Convert(data, body)
+	columns := record.Attributes()
+	if d.p.settings.ColumnsInBody {
+		columns = record.Body().SetEmptyMap()
+	} else {
+		columns.Clear() // left over only when a failed delivery ended the page, but be sure
+	}
+	outcome, err := d.converter.Convert(data, columns)
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return 0, huntingapi.ErrIncompleteRow
@@ -116,8 +121,8 @@ func (d *pageDelivery) Row(data []byte) (int, error) {
 	} else {
 		record.SetTimestamp(pcommon.NewTimestampFromTime(outcome.Timestamp))
 	}
-	if d.p.settings.ColumnsAsAttributes {
-		body.CopyTo(record.Attributes())
+	if d.p.settings.ColumnsInBody && d.p.settings.ColumnsInAttributes {
+		columns.CopyTo(record.Attributes())
 	}
 
 	key := outcome.Key

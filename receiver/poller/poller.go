@@ -38,8 +38,10 @@ type Query struct {
 
 // Settings are the dependencies and limits a poller shares with the other queries of its receiver.
 type Settings struct {
-	Tenant              string
-	ColumnsAsAttributes bool
+	Tenant string
+	// ColumnsInAttributes and ColumnsInBody say where records carry the row's columns: at least one
+	// is set; with both, the body's map is copied into the attributes.
+	ColumnsInAttributes, ColumnsInBody bool
 	// MaxRows is the service's row cap: every page asks for at most this many rows.
 	MaxRows int
 	// BatchSize is how many records go to the pipeline at once (a batch is cut where the key changes).

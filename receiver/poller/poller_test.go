@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
@@ -57,7 +58,7 @@ type options struct {
 	maxRows       int
 	batchSize     int
 	ingestionTime bool
-	columnsInBody bool // columns only in the body, not in the attributes
+	columnsIn     string // "body" or "both"; the attributes only when empty
 }
 
 type harness struct {
@@ -92,7 +93,8 @@ func newHarness(t *testing.T, o options, api *fakeAPI, next consumer.Logs) *harn
 		ResourceAttributes: map[string]string{"com.splunk.sourcetype": "defender:process"},
 	}, Settings{
 		Tenant:              tenant,
-		ColumnsAsAttributes: !o.columnsInBody,
+		ColumnsInAttributes: o.columnsIn != "body",
+		ColumnsInBody:       o.columnsIn != "",
 		MaxRows:             cmpOr(o.maxRows, 1000),
 		BatchSize:           cmpOr(o.batchSize, 1),
 		Retry: configretry.BackOffConfig{
@@ -150,7 +152,7 @@ func (s *scriptedConsumer) ConsumeLogs(_ context.Context, logs plog.Logs) error 
 	}
 	records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	for _, record := range records.All() {
-		pid, _ := record.Body().Map().Get("ProcessId")
+		pid, _ := record.Attributes().Get("ProcessId")
 		s.accepted[pid.AsString()]++
 	}
 	return nil
@@ -357,25 +359,20 @@ func TestIngestionTimeWindows(t *testing.T) {
 }
 
 func TestRecordsCarryTheRow(t *testing.T) {
+	row := map[string]any{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": int64(1)}
 	tests := []struct {
-		name           string
-		columnsInBody  bool
-		wantAttributes map[string]any
+		name                     string
+		columnsIn                string
+		wantAttributes, wantBody map[string]any // a nil wantBody: the body is empty
 	}{
-		{
-			name:           "columns in body and attributes",
-			wantAttributes: map[string]any{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": int64(1)},
-		},
-		{
-			name:           "columns in body only",
-			columnsInBody:  true,
-			wantAttributes: map[string]any{},
-		},
+		{name: "columns in the attributes", wantAttributes: row},
+		{name: "columns in the body", columnsIn: "body", wantAttributes: map[string]any{}, wantBody: row},
+		{name: "columns in both", columnsIn: "both", wantAttributes: row, wantBody: row},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := new(consumertest.LogsSink)
-			h := newHarness(t, options{columnsInBody: tt.columnsInBody}, &fakeAPI{rows: rows[:1]}, sink)
+			h := newHarness(t, options{columnsIn: tt.columnsIn}, &fakeAPI{rows: rows[:1]}, sink)
 			require.NoError(t, h.poll())
 			require.Equal(t, 1, sink.LogRecordCount())
 
@@ -388,8 +385,12 @@ func TestRecordsCarryTheRow(t *testing.T) {
 			scope := resourceLogs.ScopeLogs().At(0)
 			assert.Equal(t, metadata.ScopeName, scope.Scope().Name())
 			record := scope.LogRecords().At(0)
-			assert.Equal(t, map[string]any{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": int64(1)}, record.Body().Map().AsRaw())
 			assert.Equal(t, tt.wantAttributes, record.Attributes().AsRaw())
+			if tt.wantBody == nil {
+				assert.Equal(t, pcommon.ValueTypeEmpty, record.Body().Type())
+			} else {
+				assert.Equal(t, tt.wantBody, record.Body().Map().AsRaw())
+			}
 			assert.Equal(t, time.Date(2026, 11, 26, 11, 30, 0, 100, time.UTC), record.Timestamp().AsTime())
 			assert.Equal(t, start, record.ObservedTimestamp().AsTime())
 		})
