@@ -133,7 +133,6 @@ type recordBatches struct {
 func (r *recordBatches) next() plog.LogRecord {
 	if r.n%batchSize == 0 {
 		r.records = plog.NewLogs().ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-		r.records.EnsureCapacity(batchSize)
 	}
 	r.n++
 	return r.records.AppendEmpty()
