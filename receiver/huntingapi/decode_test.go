@@ -199,22 +199,19 @@ func TestDecodeResponseStreams(t *testing.T) {
 // closes a string must not grow it to the body's size.
 func TestStreamBoundsTheElementItReads(t *testing.T) {
 	const limit = 60 // not the starting size times a power of two, so growth must stop short
+	quoted := func(size int) string { return `"` + strings.Repeat("x", size-2) + `"` }
 	for _, tt := range []struct {
 		name    string
-		element int // bytes
+		text    string
 		wantErr bool
 	}{
-		{"an element that fits the buffer it started with", 8, false},
-		{"an element that fills the limit exactly", limit, false},
-		{"an element over the limit", limit + 1, true},
-		{"an element that never ends", 10 * limit, true},
+		{"an element that fits the buffer it started with", quoted(8), false},
+		{"an element that fills the limit exactly", quoted(limit), false},
+		{"an element over the limit", quoted(limit + 1), true},
+		{"a string that never ends", `"` + strings.Repeat("x", 10*limit), true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			text := `"` + strings.Repeat("x", tt.element-2) + `"`
-			if tt.element == 10*limit {
-				text = text[:len(text)-1] + "x"
-			}
-			s := newStream(strings.NewReader(text), 8)
+			s := newStream(strings.NewReader(tt.text), 8)
 			s.limit = limit
 			var read int
 			err := s.next(func(data []byte) (n int, err error) {
@@ -226,7 +223,7 @@ func TestStreamBoundsTheElementItReads(t *testing.T) {
 				assert.ErrorContains(t, err, "limit of 60 bytes")
 			} else {
 				require.NoError(t, err)
-				assert.Equal(t, tt.element, read)
+				assert.Equal(t, len(tt.text), read)
 			}
 			assert.LessOrEqual(t, len(s.buf), limit)
 		})
