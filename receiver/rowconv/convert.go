@@ -20,10 +20,10 @@ import (
 // one row at a time: it is not safe for concurrent use.
 type Converter struct {
 	cols []column
-	// keys holds one empty attribute per column, in Schema order. pcommon.Map's Put methods scan
-	// the whole map for an existing key before appending, which for ~70 columns made that scan
-	// half the cost of a row; copying keys in one go and then setting values in place skips it.
-	keys    pcommon.Map
+	// keys lays down a new record's attribute keys in one go, so that values are set in place.
+	// pcommon.Map's Put methods scan the whole map for an existing key before appending, which
+	// for ~70 columns made that scan half the cost of a row.
+	keys    keySets
 	byName  map[string]int // column index by name, for rows whose members are out of Schema order
 	unknown []string
 	// timestamp and key are the columns whose datetimes Outcome reports.
@@ -92,10 +92,8 @@ type Outcome struct {
 func NewConverter(schema []huntingapi.Column, timestampColumn, keyColumn string) *Converter {
 	c := &Converter{
 		cols:   make([]column, 0, len(schema)),
-		keys:   pcommon.NewMap(),
 		byName: make(map[string]int, len(schema)),
 	}
-	c.keys.EnsureCapacity(len(schema))
 	for _, sc := range schema {
 		// Kusto forbids duplicate column names; should a Schema repeat one anyway, the first wins
 		// so that each row member is written and counted once.
@@ -109,8 +107,8 @@ func NewConverter(schema []huntingapi.Column, timestampColumn, keyColumn string)
 		}
 		quoted, _ := json.Marshal(sc.Name) // a string always marshals
 		c.cols = append(c.cols, column{name: sc.Name, kind: k, member: append(quoted, ':')})
-		c.keys.PutEmpty(sc.Name)
 	}
+	c.keys = newKeySets(c.cols)
 	c.values = make([]value, len(c.cols))
 	c.timestamp, c.key = c.ref(timestampColumn), c.ref(keyColumn)
 	for i := range c.cols {
@@ -162,22 +160,7 @@ func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
 	c.text = string(c.arena)
 	out := Outcome{Len: len(c.row)}
 	if attrs.Len() == 0 && len(c.cols) > 0 {
-		// The usual case, a new log record: lay down every column's key at once, then fill the
-		// values in place and drop the keys of null and missing columns in one pass (RemoveIf
-		// visits the entries once each, in storage order, which is Schema order).
-		if len(c.extra) > 0 {
-			attrs.EnsureCapacity(len(c.cols) + len(c.extra))
-		}
-		c.keys.CopyTo(attrs)
-		i := 0
-		attrs.RemoveIf(func(_ string, dst pcommon.Value) bool {
-			v := c.values[i]
-			if v.kind > jsonscan.Null {
-				c.setColumn(i, v, dst, &out)
-			}
-			i++
-			return v.kind <= jsonscan.Null
-		})
+		c.fillEmpty(attrs, &out) // the usual case, a new log record
 	} else {
 		// attrs already holds attributes: Put, which overwrites an existing key of the same name.
 		attrs.EnsureCapacity(attrs.Len() + len(c.cols) + len(c.extra))
@@ -197,6 +180,37 @@ func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
 	}
 	c.text, c.row = "", nil // neither is the converter's to keep
 	return out, nil
+}
+
+// fillEmpty writes the Schema's columns into attrs, which holds nothing yet: it lays down the keys
+// of the row's non-null columns at once, then fills the values in place, both in Schema order.
+func (c *Converter) fillEmpty(attrs pcommon.Map, out *Outcome) {
+	if len(c.extra) > 0 {
+		attrs.EnsureCapacity(len(c.cols) + len(c.extra))
+	}
+	keys, exact := c.keys.forRow(c.values)
+	keys.CopyTo(attrs)
+	i := 0
+	if exact {
+		for _, dst := range attrs.All() {
+			for c.values[i].kind <= jsonscan.Null {
+				i++
+			}
+			c.setColumn(i, c.values[i], dst, out)
+			i++
+		}
+		return
+	}
+	// Every column's key: drop the null ones' in the same pass (RemoveIf visits the entries once
+	// each, in storage order).
+	attrs.RemoveIf(func(_ string, dst pcommon.Value) bool {
+		v := c.values[i]
+		if v.kind > jsonscan.Null {
+			c.setColumn(i, v, dst, out)
+		}
+		i++
+		return v.kind <= jsonscan.Null
+	})
 }
 
 // scanRow reads the row object, noting where each member's value is and copying strings and

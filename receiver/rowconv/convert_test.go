@@ -513,6 +513,48 @@ func TestConvertReusesItsScratchSpace(t *testing.T) {
 	}
 }
 
+// Rows leave different columns null. Each set of null columns gets its own keys until there are
+// maxKeySets of them; the rows after that take every column's key and drop the null ones. Either
+// way a row's attributes are its non-null columns in Schema order, and a set kept for one row
+// serves the next row with the same nulls.
+func TestConvertRowsWithDifferentNullColumns(t *testing.T) {
+	const width = 8 // 2^8 null sets: more than maxKeySets
+	require.Greater(t, 1<<width, maxKeySets+2)
+	var schema []huntingapi.Column
+	for i := range width {
+		schema = append(schema, huntingapi.Column{Name: "C" + strconv.Itoa(i), Type: "int"})
+	}
+	c := NewConverter(schema, "", "")
+	for round := range 2 { // the second round meets every set again, kept or not
+		for nulls := range 1 << width {
+			var members, wantKeys []string
+			want := map[string]any{}
+			for i := range width {
+				name := "C" + strconv.Itoa(i)
+				if nulls&(1<<i) != 0 {
+					if i%2 == 0 { // null and missing columns alike
+						members = append(members, `"`+name+`":null`)
+					}
+					continue
+				}
+				members = append(members, `"`+name+`":`+strconv.Itoa(nulls*10+i))
+				wantKeys = append(wantKeys, name)
+				want[name] = int64(nulls*10 + i)
+			}
+			attrs := pcommon.NewMap()
+			_, err := c.Convert([]byte("{"+strings.Join(members, ",")+"}"), attrs)
+			require.NoError(t, err)
+			var keys []string
+			for k := range attrs.All() {
+				keys = append(keys, k)
+			}
+			require.Equal(t, wantKeys, keys, "round %d, nulls %08b", round, nulls)
+			require.Equal(t, want, attrs.AsRaw(), "round %d, nulls %08b", round, nulls)
+		}
+	}
+	assert.Equal(t, maxKeySets, len(c.keys.byNulls), "key sets kept")
+}
+
 // A row that is not one JSON object is a syntax error, never a panic or a partial success.
 func TestConvertRejectsMalformedRows(t *testing.T) {
 	c := NewConverter(cols("A", "string", "D", "dynamic"), "", "")
