@@ -16,29 +16,56 @@ var pow10 = [...]int{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 1000000
 // must not allocate on failure. Every fractional digit is kept: rounding to a coarser unit would
 // move events across query-window boundaries. The result is in UTC.
 func ParseDateTime(s string) (time.Time, bool) {
+	f, ok := readDateTime(s)
+	if !ok {
+		return time.Time{}, false
+	}
+	t := time.Date(f.year, time.Month(f.month), f.day, f.hour, f.minute, f.sec, f.nsec, time.UTC)
+	if f.offset != 0 {
+		t = t.Add(-time.Duration(f.offset) * time.Second)
+	}
+	return t, true
+}
+
+// isDateTime reports whether ParseDateTime accepts s. It vets the values of datetime columns,
+// which are kept as text: building their time.Time as well cost more than reading the fields.
+func isDateTime(s string) bool {
+	_, ok := readDateTime(s)
+	return ok
+}
+
+// dateTimeFields are a date-time's fields as written, each within its range.
+type dateTimeFields struct {
+	year, month, day, hour, minute, sec, nsec int
+	offset                                    int // seconds east of UTC
+}
+
+// readDateTime reads the fields of a date-time in the forms ParseDateTime accepts.
+func readDateTime(s string) (dateTimeFields, bool) {
+	var f dateTimeFields
 	// "2006-01-02T15:04:05" is the shortest accepted form.
 	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
-		return time.Time{}, false
+		return f, false
 	}
 	// RFC 3339 allows a lower-case t and, in its note on readability, a space.
 	if c := s[10]; c != 'T' && c != 't' && c != ' ' {
-		return time.Time{}, false
+		return f, false
 	}
-	year, ok1 := atoiFixed(s[0:4])
-	month, ok2 := atoiFixed(s[5:7])
-	day, ok3 := atoiFixed(s[8:10])
-	hour, ok4 := atoiFixed(s[11:13])
-	minute, ok5 := atoiFixed(s[14:16])
-	sec, ok6 := atoiFixed(s[17:19])
+	var ok1, ok2, ok3, ok4, ok5, ok6 bool
+	f.year, ok1 = atoiFixed(s[0:4])
+	f.month, ok2 = atoiFixed(s[5:7])
+	f.day, ok3 = atoiFixed(s[8:10])
+	f.hour, ok4 = atoiFixed(s[11:13])
+	f.minute, ok5 = atoiFixed(s[14:16])
+	f.sec, ok6 = atoiFixed(s[17:19])
 	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
-		return time.Time{}, false
+		return f, false
 	}
-	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
+	if f.month < 1 || f.month > 12 || f.day < 1 || f.day > daysIn(f.month, f.year) || f.hour > 23 || f.minute > 59 || f.sec > 59 {
+		return f, false
 	}
 
 	rest := s[19:]
-	nsec := 0
 	if len(rest) > 0 && rest[0] == '.' {
 		n := 1
 		for n < len(rest) && jsonscan.IsDigit(rest[n]) {
@@ -46,35 +73,29 @@ func ParseDateTime(s string) (time.Time, bool) {
 		}
 		digits := n - 1
 		if digits == 0 || digits > 9 {
-			return time.Time{}, false
+			return f, false
 		}
 		frac, _ := atoiFixed(rest[1:n])
-		nsec = frac * pow10[9-digits]
+		f.nsec = frac * pow10[9-digits]
 		rest = rest[n:]
 	}
 
-	offset := 0 // seconds east of UTC
 	switch {
 	case rest == "", rest == "Z", rest == "z":
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
 		oh, okh := atoiFixed(rest[1:3])
 		om, okm := atoiFixed(rest[4:6])
 		if !okh || !okm || oh > 23 || om > 59 {
-			return time.Time{}, false
+			return f, false
 		}
-		offset = oh*3600 + om*60
+		f.offset = oh*3600 + om*60
 		if rest[0] == '-' {
-			offset = -offset
+			f.offset = -f.offset
 		}
 	default:
-		return time.Time{}, false
+		return f, false
 	}
-
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	if offset != 0 {
-		t = t.Add(-time.Duration(offset) * time.Second)
-	}
-	return t, true
+	return f, true
 }
 
 // atoiFixed reads a string made only of ASCII digits (at most 9, so no overflow).

@@ -41,6 +41,9 @@ func TestParseDateTime(t *testing.T) {
 		if std, err := time.Parse(time.RFC3339Nano, tc.in); err == nil && !std.Equal(got) {
 			t.Errorf("ParseDateTime(%q) = %v, time.Parse says %v", tc.in, got, std)
 		}
+		if !isDateTime(tc.in) {
+			t.Errorf("isDateTime(%q) = false; ParseDateTime accepts it", tc.in)
+		}
 	}
 
 	invalid := []string{
@@ -57,6 +60,9 @@ func TestParseDateTime(t *testing.T) {
 	for _, in := range invalid {
 		if got, ok := ParseDateTime(in); ok {
 			t.Errorf("ParseDateTime(%q) = %v, true; want failure", in, got)
+		}
+		if isDateTime(in) {
+			t.Errorf("isDateTime(%q) = true; want false", in)
 		}
 	}
 }

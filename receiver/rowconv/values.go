@@ -57,8 +57,7 @@ func (c *Converter) setTyped(dst pcommon.Value, k kind, v value) bool {
 		// time would keep, and parsing only vets it.
 		if v.kind == jsonscan.String {
 			dst.SetStr(text)
-			_, valid := ParseDateTime(text)
-			return valid
+			return isDateTime(text)
 		}
 	case kindDecimal:
 		// A decimal has up to 34 significant digits: its exact text is kept, never a float64.
