@@ -51,14 +51,16 @@ func readDateTime(s string) (dateTimeFields, bool) {
 	if c := s[10]; c != 'T' && c != 't' && c != ' ' {
 		return f, false
 	}
-	var ok1, ok2, ok3, ok4, ok5, ok6 bool
-	f.year, ok1 = atoiFixed(s[0:4])
-	f.month, ok2 = atoiFixed(s[5:7])
-	f.day, ok3 = atoiFixed(s[8:10])
-	f.hour, ok4 = atoiFixed(s[11:13])
-	f.minute, ok5 = atoiFixed(s[14:16])
-	f.sec, ok6 = atoiFixed(s[17:19])
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
+	century, ok1 := twoDigits(s, 0)
+	year, ok2 := twoDigits(s, 2)
+	f.year = century*100 + year
+	var ok3, ok4, ok5, ok6, ok7 bool
+	f.month, ok3 = twoDigits(s, 5)
+	f.day, ok4 = twoDigits(s, 8)
+	f.hour, ok5 = twoDigits(s, 11)
+	f.minute, ok6 = twoDigits(s, 14)
+	f.sec, ok7 = twoDigits(s, 17)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 {
 		return f, false
 	}
 	if f.month < 1 || f.month > 12 || f.day < 1 || f.day > daysIn(f.month, f.year) || f.hour > 23 || f.minute > 59 || f.sec > 59 {
@@ -67,15 +69,15 @@ func readDateTime(s string) (dateTimeFields, bool) {
 
 	rest := s[19:]
 	if len(rest) > 0 && rest[0] == '.' {
-		n := 1
+		n, frac := 1, 0
 		for n < len(rest) && jsonscan.IsDigit(rest[n]) {
+			frac = frac*10 + int(rest[n]-'0') // past 9 digits it may overflow, and is refused
 			n++
 		}
 		digits := n - 1
 		if digits == 0 || digits > 9 {
 			return f, false
 		}
-		frac, _ := atoiFixed(rest[1:n])
 		f.nsec = frac * pow10[9-digits]
 		rest = rest[n:]
 	}
@@ -83,8 +85,8 @@ func readDateTime(s string) (dateTimeFields, bool) {
 	switch {
 	case rest == "", rest == "Z", rest == "z":
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
-		oh, okh := atoiFixed(rest[1:3])
-		om, okm := atoiFixed(rest[4:6])
+		oh, okh := twoDigits(rest, 1)
+		om, okm := twoDigits(rest, 4)
 		if !okh || !okm || oh > 23 || om > 59 {
 			return f, false
 		}
@@ -98,17 +100,10 @@ func readDateTime(s string) (dateTimeFields, bool) {
 	return f, true
 }
 
-// atoiFixed reads a string made only of ASCII digits (at most 9, so no overflow).
-func atoiFixed(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !jsonscan.IsDigit(c) {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, len(s) > 0
+// twoDigits reads the two ASCII digits at s[i:i+2].
+func twoDigits(s string, i int) (int, bool) {
+	hi, lo := s[i]-'0', s[i+1]-'0' // a byte below '0' wraps around past 9
+	return int(hi)*10 + int(lo), hi <= 9 && lo <= 9
 }
 
 // daysIn is the number of days of a month (1..12) in the proleptic Gregorian calendar.

@@ -95,3 +95,23 @@ func TestParseDateTimeDoesNotAllocate(t *testing.T) {
 		t.Errorf("ParseDateTime allocates %v times per call pair", allocs)
 	}
 }
+
+// Wherever the standard library's RFC 3339 parser accepts a text too, both must read the same
+// instant; and isDateTime must agree with ParseDateTime on every text.
+func FuzzParseDateTime(f *testing.F) {
+	for _, s := range []string{
+		"2020-08-30T06:38:35.7664356Z", "2020-08-30T08:38:35.7664356+02:00", "2024-02-29T23:59:59Z",
+		"2020-08-30 06:38:35", "2021-02-29T00:00:00Z", "2020-08-30T06:38:35.1234567891Z",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := ParseDateTime(s)
+		if isDateTime(s) != ok {
+			t.Fatalf("isDateTime(%q) = %v, ParseDateTime says %v", s, !ok, ok)
+		}
+		if std, err := time.Parse(time.RFC3339Nano, s); ok && err == nil && !std.Equal(got) {
+			t.Fatalf("ParseDateTime(%q) = %v, time.Parse says %v", s, got, std)
+		}
+	})
+}
