@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -260,7 +259,7 @@ func TestStallEndsWithClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := trustingClient(t, s)
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, s.URL()+"/api/advancedhunting/run",
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL()+"/api/advancedhunting/run",
 		strings.NewReader(queryBody(t, "DeviceProcessEvents | take 10")))
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ func TestMicrosoftIdentityLibraryAcceptsTheSimulator(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	scopes := policy.TokenRequestOptions{Scopes: []string{testScope}}
 	for name, credential := range map[string]azcore.TokenCredential{"secret": secretCredential, "certificate": certificateCredential} {

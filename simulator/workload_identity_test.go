@@ -23,7 +23,7 @@ func TestWorkloadIdentityCredentialGetsATokenForGraph(t *testing.T) {
 	trusted := serviceAccountToken(collectorSubject)
 	s := startSimulator(t, Options{TenantID: testTenant, ClientID: testClientID, FederatedToken: trusted})
 	client := trustingClient(t, s)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	tests := []struct {
 		name  string

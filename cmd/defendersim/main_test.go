@@ -41,7 +41,7 @@ func TestServeThenVerify(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(federatedToken), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 
 	stdout, stdoutWriter := io.Pipe()
@@ -180,7 +180,7 @@ func TestFlagErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var out, errOut strings.Builder
-			status := run(context.Background(), tt.args, &out, &errOut)
+			status := run(t.Context(), tt.args, &out, &errOut)
 			if status != tt.status || !strings.Contains(errOut.String(), tt.stderr) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", status, errOut.String(), tt.status, tt.stderr)
 			}

@@ -61,8 +61,8 @@ func TestReserveKeepsASlidingWindow(t *testing.T) {
 
 func TestWaitReturnsWhenCanceled(t *testing.T) {
 	b := New(1, time.Hour)
-	require.NoError(t, b.Wait(context.Background()))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	require.NoError(t, b.Wait(t.Context()))
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	assert.ErrorIs(t, b.Wait(ctx), context.DeadlineExceeded)
 }

@@ -1,7 +1,6 @@
 package huntingapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -98,7 +97,7 @@ func TestRunSendsTheDocumentedRequest(t *testing.T) {
 			}))
 			defer srv.Close()
 			client := NewClient(srv.Client(), srv.URL, tt.api)
-			_, err := client.Run(context.Background(), Request{Query: query, Timespan: "2026-11-26T10:00:00Z/2026-11-26T11:00:00Z"}, &collector{})
+			_, err := client.Run(t.Context(), Request{Query: query, Timespan: "2026-11-26T10:00:00Z/2026-11-26T11:00:00Z"}, &collector{})
 			require.NoError(t, err)
 			assert.Equal(t, http.MethodPost, got.method)
 			assert.Equal(t, tt.wantPath, got.path)
@@ -139,7 +138,7 @@ func TestRunDecodesResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := &collector{}
-			stats, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(context.Background(), Request{Query: "T"}, got)
+			stats, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(t.Context(), Request{Query: "T"}, got)
 			require.NoError(t, err)
 			assert.Equal(t, schema, got.schema)
 			assert.Equal(t, wantRows, got.rows)
@@ -161,7 +160,7 @@ func TestRunRefusesIncompleteResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(context.Background(), Request{Query: "T"}, &collector{})
+			_, err := serve(t, respond(http.StatusOK, nil, tt.body)).Run(t.Context(), Request{Query: "T"}, &collector{})
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrUnreadableResponse)
 		})
@@ -171,7 +170,7 @@ func TestRunRefusesIncompleteResponses(t *testing.T) {
 func TestRunStopsWhenTheHandlerFails(t *testing.T) {
 	refused := errors.New("refused")
 	body := `{"Schema":[{"Name":"A","Type":"String"}],"Results":[{"A":"x"}]}`
-	_, err := serve(t, respond(http.StatusOK, nil, body)).Run(context.Background(), Request{Query: "T"}, &collector{rowErr: refused})
+	_, err := serve(t, respond(http.StatusOK, nil, body)).Run(t.Context(), Request{Query: "T"}, &collector{rowErr: refused})
 	assert.ErrorIs(t, err, refused)
 	assert.NotErrorIs(t, err, ErrUnreadableResponse, "the handler's refusal is not the response's fault")
 }
@@ -217,7 +216,7 @@ func TestRunSurfacesServiceErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := serve(t, respond(tt.status, tt.header, tt.body)).Run(context.Background(), Request{Query: "T"}, &collector{})
+			_, err := serve(t, respond(tt.status, tt.header, tt.body)).Run(t.Context(), Request{Query: "T"}, &collector{})
 			var apiErr *Error
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tt.want, *apiErr)

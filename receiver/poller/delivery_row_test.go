@@ -1,7 +1,6 @@
 package poller
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,7 +30,7 @@ func TestRowReadsOneRowFromTheBuffer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, options{}, &fakeAPI{}, new(consumertest.LogsSink))
-			d := newPageDelivery(context.Background(), h.poller, watermark.Window{Start: start.Add(-1), End: start}, 10)
+			d := newPageDelivery(t.Context(), h.poller, watermark.Window{Start: start.Add(-1), End: start}, 10)
 			require.NoError(t, d.Schema(schema))
 
 			n, err := d.Row([]byte(tt.data))

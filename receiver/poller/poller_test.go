@@ -62,6 +62,7 @@ type options struct {
 }
 
 type harness struct {
+	t         *testing.T // whose context the polls run with
 	poller    *Poller
 	api       *fakeAPI
 	storage   *watermarktest.MemoryClient
@@ -82,7 +83,7 @@ func newHarness(t *testing.T, o options, api *fakeAPI, next consumer.Logs) *harn
 		api.schema = schema
 	}
 
-	h := &harness{api: api, storage: watermarktest.NewMemoryClient(o.stored), telemetry: tel, now: start}
+	h := &harness{t: t, api: api, storage: watermarktest.NewMemoryClient(o.stored), telemetry: tel, now: start}
 	h.storage.SetErr = o.storageSetErr
 	h.poller = New(Query{
 		Name:               "procs",
@@ -109,7 +110,7 @@ func newHarness(t *testing.T, o options, api *fakeAPI, next consumer.Logs) *harn
 		ObsReport: obs,
 		Now:       func() time.Time { return h.now },
 	})
-	h.poller.loadCheckpoint(context.Background())
+	h.poller.loadCheckpoint(t.Context())
 	return h
 }
 
@@ -122,7 +123,7 @@ func cmpOr(v, fallback int) int {
 
 // poll runs one poll and moves the clock on by a minute.
 func (h *harness) poll() error {
-	err := h.poller.poll(context.Background())
+	err := h.poller.poll(h.t.Context())
 	h.now = h.now.Add(time.Minute)
 	return err
 }

@@ -47,9 +47,9 @@ func TestRunPollsAtOnceThenEveryIntervalUntilCanceled(t *testing.T) {
 	// Real time, with the rows inside the first window.
 	h.poller.settings.Now = time.Now
 	h.poller.query.Policy.Lookback = time.Since(start) + time.Hour
-	h.poller.loadCheckpoint(context.Background())
+	h.poller.loadCheckpoint(t.Context())
 
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

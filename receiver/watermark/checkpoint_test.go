@@ -1,7 +1,6 @@
 package watermark
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
@@ -52,7 +51,7 @@ func TestStore(t *testing.T) {
 			client := watermarktest.NewMemoryClient(tt.stored)
 			client.GetErr = tt.getErr
 			store := NewStore(client, "tenant-a")
-			got, err := store.Load(context.Background(), "q")
+			got, err := store.Load(t.Context(), "q")
 			if tt.wantErrIn != "" {
 				require.ErrorContains(t, err, tt.wantErrIn)
 				assert.True(t, got.IsZero())
@@ -68,12 +67,12 @@ func TestStoreSaveThenLoad(t *testing.T) {
 	client := watermarktest.NewMemoryClient(nil)
 	store := NewStore(client, "tenant-a")
 	edge := mustTime(t, "2020-08-30T06:38:35.7664356Z")
-	require.NoError(t, store.Save(context.Background(), "q", edge))
+	require.NoError(t, store.Save(t.Context(), "q", edge))
 	assert.JSONEq(t, `{"watermark":"2020-08-30T06:38:35.7664356Z"}`, client.Value("watermark/tenant-a/q"))
-	got, err := store.Load(context.Background(), "q")
+	got, err := store.Load(t.Context(), "q")
 	require.NoError(t, err)
 	assert.True(t, edge.Equal(got))
 
 	client.SetErr = errors.New("read-only")
-	assert.ErrorContains(t, store.Save(context.Background(), "q", edge), `saving the checkpoint of query "q": read-only`)
+	assert.ErrorContains(t, store.Save(t.Context(), "q", edge), `saving the checkpoint of query "q": read-only`)
 }
