@@ -15,7 +15,7 @@ const (
 )
 
 // cloudHosts are a cloud's default Entra ID authority and API hosts. They are defaults, not facts
-// the receiver relies on: endpoint, auth.authority and auth.scope override each of them.
+// the receiver relies on: endpoint, credentials.authority and credentials.scope override each of them.
 type cloudHosts struct {
 	authority       string
 	advancedHunting string
@@ -72,8 +72,8 @@ func (cfg *Config) endpoint() string {
 
 // authority is the Entra ID host tokens come from.
 func (cfg *Config) authority() string {
-	if cfg.Auth.Authority != "" {
-		return cfg.Auth.Authority
+	if cfg.Credentials != nil && cfg.Credentials.Authority != "" {
+		return cfg.Credentials.Authority
 	}
 	return clouds[cfg.Cloud].authority
 }
@@ -81,8 +81,8 @@ func (cfg *Config) authority() string {
 // scope is the token scope: the API's resource in the cloud's form (`{host}/.default`), whatever
 // endpoint the calls go to (a regional host, a proxy, a simulator), unless set.
 func (cfg *Config) scope() string {
-	if cfg.Auth.Scope != "" {
-		return cfg.Auth.Scope
+	if cfg.Credentials != nil && cfg.Credentials.Scope != "" {
+		return cfg.Credentials.Scope
 	}
 	u, _ := url.Parse(cfg.apiHost())
 	return u.Scheme + "://" + u.Host + "/.default"

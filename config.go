@@ -55,19 +55,23 @@ const (
 
 // Config is the defender_hunting receiver's configuration.
 type Config struct {
-	// HTTP client settings (endpoint, tls, timeout, proxy_url, headers, ...) used for the API calls and for
-	// the token requests. Its own `auth` key is taken by Auth below. An empty endpoint is the cloud's
-	// host for the API.
+	// HTTP client settings (endpoint, tls, timeout, proxy_url, headers, auth, ...) used for the API
+	// calls and for the token requests. An empty endpoint is the cloud's host for the API. Its `auth`
+	// names a collector auth extension that signs the API calls instead of Credentials.
 	confighttp.ClientConfig `mapstructure:",squash"`
 
-	// API selects the service: "advanced_hunting" or "graph".
+	// API selects the service: "graph" (the default) or "advanced_hunting" (being retired).
 	API string `mapstructure:"api"`
 
 	// Cloud picks the default Entra ID authority and API hosts: commercial, gcc, gcc_high or dod.
 	Cloud string `mapstructure:"cloud"`
 
-	// Auth holds the Entra ID application the receiver signs in as.
-	Auth AuthConfig `mapstructure:"auth"`
+	// TenantID is the Defender tenant, required whatever signs the calls: checkpoints and the call
+	// budget are kept per tenant.
+	TenantID string `mapstructure:"tenant_id"`
+
+	// Credentials is the Entra ID identity the receiver signs in as, unless auth names an extension.
+	Credentials *CredentialsConfig `mapstructure:"credentials"`
 
 	// Storage names a storage extension (for example file_storage) that keeps each query's watermark
 	// across restarts. Without it the watermark lives in memory only.
@@ -125,7 +129,7 @@ func createDefaultConfig() component.Config {
 	http.Timeout = defaultTimeout
 	return &Config{
 		ClientConfig:   http,
-		API:            APIAdvancedHunting,
+		API:            APIGraph,
 		Cloud:          CloudCommercial,
 		RowCap:         defaultRowCap,
 		CallsPerMinute: defaultCallsPerMinute,
@@ -145,51 +149,20 @@ func defaultQueryConfig() QueryConfig {
 	}
 }
 
-// Unmarshal reads the receiver's `auth` section into Auth rather than into the HTTP client's own
-// `auth` field, and starts every query from the per-query defaults so that a value the user sets
-// explicitly (even to zero) is validated as written.
+// Unmarshal refuses the keys of the configuration's earlier shape with what to write instead; the
+// rest is plain mapstructure.
 func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
-	raw := conf.ToStringMap()
-	authRaw, hasAuth := raw["auth"]
-	queriesRaw, hasQueries := raw["queries"]
-	delete(raw, "auth")
-	delete(raw, "queries")
-
-	type plainConfig Config // without this method, so that decoding does not recurse
-	if err := confmap.NewFromStringMap(raw).Unmarshal((*plainConfig)(cfg)); err != nil {
+	if err := refuseMovedKeys(conf); err != nil {
 		return err
 	}
-	if hasAuth {
-		section := confmap.NewFromStringMap(map[string]any{"auth": authRaw})
-		if err := section.Unmarshal(&struct {
-			Auth *AuthConfig `mapstructure:"auth"`
-		}{&cfg.Auth}); err != nil {
-			return err
-		}
-	}
-	if hasQueries {
-		return cfg.unmarshalQueries(queriesRaw)
-	}
-	return nil
+	return conf.Unmarshal(cfg)
 }
 
-func (cfg *Config) unmarshalQueries(raw any) error {
-	list, ok := raw.([]any)
-	if !ok {
-		return fmt.Errorf("queries: expected a list, got %T", raw)
-	}
-	cfg.Queries = make([]QueryConfig, len(list))
-	for i, item := range list {
-		entry, ok := item.(map[string]any)
-		if !ok {
-			return fmt.Errorf("queries[%d]: expected a mapping, got %T", i, item)
-		}
-		cfg.Queries[i] = defaultQueryConfig()
-		if err := confmap.NewFromStringMap(entry).Unmarshal(&cfg.Queries[i]); err != nil {
-			return fmt.Errorf("queries[%d]: %w", i, err)
-		}
-	}
-	return nil
+// Unmarshal starts each query from the per-query defaults, so that a value the user sets explicitly
+// (even to zero) is validated as written.
+func (q *QueryConfig) Unmarshal(conf *confmap.Conf) error {
+	*q = defaultQueryConfig()
+	return conf.Unmarshal(q)
 }
 
 var (
@@ -213,7 +186,10 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("endpoint: %w", err))
 		}
 	}
-	errs = append(errs, cfg.Auth.validate()...)
+	if cfg.TenantID == "" {
+		errs = append(errs, errors.New("tenant_id: required (the Defender tenant: checkpoints and the call budget are kept per tenant)"))
+	}
+	errs = append(errs, cfg.validateSignIn()...)
 	if cfg.RowCap <= 0 {
 		errs = append(errs, fmt.Errorf("row_cap: must be > 0, got %d", cfg.RowCap))
 	}
@@ -242,6 +218,24 @@ func (cfg *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateSignIn checks that exactly one of credentials and auth says how the calls are signed.
+func (cfg *Config) validateSignIn() []error {
+	hasExtension := cfg.Auth.HasValue()
+	switch {
+	case cfg.Credentials == nil && !hasExtension:
+		return []error{errors.New("credentials: required: set credentials (an Entra ID application or identity) or auth.authenticator (a collector auth extension)")}
+	case cfg.Credentials != nil && hasExtension:
+		return []error{errors.New("credentials and auth are both set; set only one: credentials for the receiver's own Entra ID sign-in, or auth.authenticator for an auth extension")}
+	case hasExtension:
+		if cfg.Auth.Get().AuthenticatorID == (component.ID{}) {
+			return []error{errors.New("auth.authenticator: required (the id of an auth extension, e.g. oauth2client)")}
+		}
+		return nil
+	default:
+		return cfg.Credentials.validate()
+	}
 }
 
 func (q QueryConfig) validate() []error {

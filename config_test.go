@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/xconfmap"
 
 	"github.com/defender-otel/defenderhuntingreceiver/internal/metadata"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/entraid"
 )
 
 func loadConfig(t *testing.T, name string) *Config {
@@ -30,23 +31,29 @@ func TestLoadConfig(t *testing.T) {
 	storageID := component.MustNewID("file_storage")
 
 	minimal := createDefaultConfig().(*Config)
-	minimal.Auth.TenantID = "00000000-0000-0000-0000-000000000000"
-	minimal.Auth.ClientID = "11111111-1111-1111-1111-111111111111"
-	minimal.Auth.ClientSecret = "s3cret"
+	minimal.TenantID = "00000000-0000-0000-0000-000000000000"
+	minimal.Credentials = &CredentialsConfig{ServicePrincipal: &ServicePrincipalConfig{
+		ClientID:     "11111111-1111-1111-1111-111111111111",
+		ClientSecret: "s3cret",
+	}}
 	processes := defaultQueryConfig()
 	processes.Name, processes.Query = "processes", "DeviceProcessEvents"
 	minimal.Queries = []QueryConfig{processes}
 
 	full := createDefaultConfig().(*Config)
+	full.API, full.Cloud = APIAdvancedHunting, CloudGCCHigh
 	full.Endpoint = "https://us.api.security.microsoft.com"
 	full.Timeout = 2 * time.Minute
 	full.TLS.CAFile = "/etc/ssl/defender-ca.pem"
-	full.Auth = AuthConfig{
-		TenantID:            "00000000-0000-0000-0000-000000000000",
-		ClientID:            "11111111-1111-1111-1111-111111111111",
-		CertificateFile:     "/etc/otelcol/defender.pem",
-		CertificatePassword: "pem-pass",
-		Authority:           "https://login.microsoftonline.us",
+	full.TenantID = "00000000-0000-0000-0000-000000000000"
+	full.Credentials = &CredentialsConfig{
+		ServicePrincipal: &ServicePrincipalConfig{
+			ClientID:                  "11111111-1111-1111-1111-111111111111",
+			ClientCertificatePath:     "/etc/otelcol/defender.p12",
+			ClientCertificatePassword: "p12-pass",
+		},
+		Authority: "https://login.microsoftonline.us",
+		Scope:     "https://api-gov.security.microsoft.us/.default",
 	}
 	full.Storage = &storageID
 	full.ColumnsIn = ColumnsInBody
@@ -86,17 +93,63 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
+// TestOldShapeIsRefusedWithWhatToWrite loads configs of the earlier shape, where auth held the
+// application: each moved key is named, with where it goes now, and nothing is silently ignored.
+func TestOldShapeIsRefusedWithWhatToWrite(t *testing.T) {
+	tests := []struct {
+		name    string
+		wantErr []string
+	}{
+		{"old_shape", []string{
+			"auth.tenant_id: moved: set tenant_id at the top level",
+			"auth.client_id: moved: set client_id under credentials.service_principal",
+			"auth.client_secret: moved: set client_secret under credentials.service_principal",
+		}},
+		{"old_shape_every_key", []string{
+			"auth.tenant_id: moved:",
+			"auth.client_id: moved:",
+			"auth.certificate_file: moved: set client_certificate_path under credentials.service_principal",
+			"auth.certificate_password: moved: set client_certificate_password under credentials.service_principal",
+			"auth.federated_token_file: moved: set federated_token_file under credentials.workload_identity",
+			"auth.managed_identity: moved: set credentials.managed_identity: {}",
+			"auth.authority: moved: set credentials.authority",
+			"auth.scope: moved: set credentials.scope",
+		}},
+		{"tenant_in_block", []string{"credentials.service_principal.tenant_id: moved: set tenant_id at the top level"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conf, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+			require.NoError(t, err)
+			sub, err := conf.Sub(component.MustNewIDWithName(metadata.Type.String(), tt.name).String())
+			require.NoError(t, err)
+			err = sub.Unmarshal(NewFactory().CreateDefaultConfig())
+			require.Error(t, err)
+			for _, want := range tt.wantErr {
+				assert.Contains(t, err.Error(), want)
+			}
+			assert.NotContains(t, err.Error(), "s3cret")
+		})
+	}
+}
+
 func TestValidateNamesTheKeyAtFault(t *testing.T) {
 	tests := []struct {
 		name    string
 		wantErr []string
 	}{
-		{"no_tenant", []string{"auth.tenant_id: required"}},
-		{"no_credential", []string{"auth: set one of client_secret, certificate_file, federated_token_file, managed_identity or authenticator"}},
-		{"two_credentials", []string{"auth: client_secret and certificate_file are set; set only one of"}},
-		{"extension_and_secret", []string{"auth: client_secret and authenticator are set; set only one of"}},
-		{"federated_without_client_id", []string{"auth.client_id: required with federated_token_file"}},
-		{"extension_with_client_id", []string{"auth.client_id: not used with authenticator"}},
+		{"no_tenant", []string{"tenant_id: required"}},
+		{"no_credentials", []string{"credentials: required: set credentials (an Entra ID application or identity) or auth.authenticator"}},
+		{"empty_credentials", []string{"credentials: set one of service_principal, workload_identity, managed_identity or use_default"}},
+		{"two_kinds", []string{"credentials: service_principal and managed_identity are set; set only one of"}},
+		{"credentials_and_extension", []string{"credentials and auth are both set; set only one"}},
+		{"extension_without_id", []string{"auth.authenticator: required"}},
+		{"service_principal_without_client_id", []string{"credentials.service_principal.client_id: required"}},
+		{"service_principal_without_secret", []string{"credentials.service_principal: set client_secret or client_certificate_path"}},
+		{"secret_and_certificate", []string{"credentials.service_principal: client_secret and client_certificate_path are set; set only one"}},
+		{"password_without_certificate", []string{"credentials.service_principal.client_certificate_password: only used with client_certificate_path"}},
+		{"workload_identity_incomplete", []string{"credentials.workload_identity.client_id: required", "credentials.workload_identity.federated_token_file: required"}},
+		{"plain_http_authority", []string{"credentials.authority:", "must be an https:// URL"}},
 		{"unknown_api", []string{`api: unknown api "splunk" (supported: "advanced_hunting", "graph")`}},
 		{"unknown_cloud", []string{`cloud: unknown cloud "moon" (supported: commercial, dod, gcc, gcc_high)`}},
 		{"plain_http", []string{"endpoint:", "must be an https:// URL"}},
@@ -125,36 +178,73 @@ func TestValidateNamesTheKeyAtFault(t *testing.T) {
 }
 
 func TestSecretsAreOpaque(t *testing.T) {
-	cfg := loadConfig(t, "full")
-	assert.Equal(t, "[REDACTED]", cfg.Auth.CertificatePassword.String())
-	assert.NotContains(t, fmtConfig(cfg), "pem-pass")
+	full := loadConfig(t, "full")
+	assert.Equal(t, "[REDACTED]", full.Credentials.ServicePrincipal.ClientCertificatePassword.String())
+	assert.NotContains(t, fmtConfig(full), "p12-pass")
 	assert.NotContains(t, fmtConfig(loadConfig(t, "minimal")), "s3cret")
 }
 
 // fmtConfig renders cfg the way a log line with %+v would.
-func fmtConfig(cfg *Config) string { return fmt.Sprintf("%+v %v", *cfg, cfg.Auth) }
+func fmtConfig(cfg *Config) string {
+	return fmt.Sprintf("%+v %+v %+v", *cfg, *cfg.Credentials, *cfg.Credentials.ServicePrincipal)
+}
 
-// TestHostsFollowCloudAndAPI checks the hosts each valid config resolves to: the cloud's defaults for
-// the API unless overridden, and the token scope of the API whatever endpoint the calls go to.
-func TestHostsFollowCloudAndAPI(t *testing.T) {
+// TestEachSignInKind loads each kind of sign-in written as the README shows it, with api left out:
+// each validates, goes to Graph, and resolves the hosts of its cloud unless overridden.
+func TestEachSignInKind(t *testing.T) {
 	tests := []struct {
-		name                             string
-		endpoint, authority, scope, kind string
+		name                     string
+		api, endpoint, authority string
+		scope                    string
+		kind                     []string // credentials kinds; none with an auth extension
 	}{
-		{"minimal", "https://api.security.microsoft.com", "https://login.microsoftonline.com", "https://api.security.microsoft.com/.default", "client_secret"},
-		{"full", "https://us.api.security.microsoft.com", "https://login.microsoftonline.us", "https://api.security.microsoft.com/.default", "certificate_file"},
-		{"graph_workload_identity", "https://graph.microsoft.us", "https://login.microsoftonline.us", "https://graph.microsoft.us/.default", "federated_token_file"},
-		{"managed_identity_user_assigned", "https://graph.microsoft.com", "https://login.microsoftonline.com", "https://graph.microsoft.com/.default", "managed_identity"},
-		{"auth_extension", "https://api.security.microsoft.com", "https://login.microsoftonline.com", "https://api.security.microsoft.com/.default", "authenticator"},
+		{"minimal", APIGraph, "https://graph.microsoft.com", "https://login.microsoftonline.com", "https://graph.microsoft.com/.default", []string{"service_principal"}},
+		{"full", APIAdvancedHunting, "https://us.api.security.microsoft.com", "https://login.microsoftonline.us", "https://api-gov.security.microsoft.us/.default", []string{"service_principal"}},
+		{"workload_identity", APIGraph, "https://graph.microsoft.us", "https://login.microsoftonline.us", "https://graph.microsoft.us/.default", []string{"workload_identity"}},
+		{"managed_identity_system_assigned", APIGraph, "https://graph.microsoft.com", "https://login.microsoftonline.com", "https://graph.microsoft.com/.default", []string{"managed_identity"}},
+		{"managed_identity_user_assigned", APIGraph, "https://graph.microsoft.com", "https://login.microsoftonline.com", "https://graph.microsoft.com/.default", []string{"managed_identity"}},
+		{"use_default", APIGraph, "https://graph.microsoft.com", "https://login.microsoftonline.com", "https://graph.microsoft.com/.default", []string{"use_default"}},
+		{"auth_extension", APIGraph, "https://graph.microsoft.com", "https://login.microsoftonline.com", "https://graph.microsoft.com/.default", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := loadConfig(t, tt.name)
 			require.NoError(t, xconfmap.Validate(cfg))
+			assert.Equal(t, tt.api, cfg.API)
 			assert.Equal(t, tt.endpoint, cfg.endpoint())
 			assert.Equal(t, tt.authority, cfg.authority())
 			assert.Equal(t, tt.scope, cfg.scope())
-			assert.Equal(t, []string{tt.kind}, cfg.Auth.credentialKeys())
+			if tt.kind == nil {
+				assert.Nil(t, cfg.Credentials)
+				assert.Equal(t, component.MustNewID("oauth2client"), cfg.Auth.Get().AuthenticatorID)
+				return
+			}
+			assert.Equal(t, tt.kind, cfg.Credentials.kinds())
+		})
+	}
+}
+
+// TestEntraSettingsCarryTheOneKind checks what each kind hands the credential builder.
+func TestEntraSettingsCarryTheOneKind(t *testing.T) {
+	tests := []struct {
+		name string
+		want entraid.Settings
+	}{
+		{"minimal", entraid.Settings{ClientID: "11111111-1111-1111-1111-111111111111", ClientSecret: "s3cret"}},
+		{"full", entraid.Settings{ClientID: "11111111-1111-1111-1111-111111111111", CertificateFile: "/etc/otelcol/defender.p12", CertificatePassword: "p12-pass", Authority: "https://login.microsoftonline.us"}},
+		{"workload_identity", entraid.Settings{ClientID: "11111111-1111-1111-1111-111111111111", FederatedTokenFile: "/var/run/secrets/azure/tokens/azure-identity-token", Authority: "https://login.microsoftonline.us"}},
+		{"managed_identity_system_assigned", entraid.Settings{ManagedIdentity: true}},
+		{"managed_identity_user_assigned", entraid.Settings{ClientID: "22222222-2222-2222-2222-222222222222", ManagedIdentity: true}},
+		{"use_default", entraid.Settings{UseDefault: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := tt.want
+			want.TenantID = "00000000-0000-0000-0000-000000000000"
+			if want.Authority == "" {
+				want.Authority = "https://login.microsoftonline.com"
+			}
+			assert.Equal(t, want, loadConfig(t, tt.name).entraSettings())
 		})
 	}
 }

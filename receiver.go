@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/configauth"
-	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver"
@@ -66,9 +64,12 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 		return err
 	}
 
+	if r.cfg.API == APIAdvancedHunting {
+		r.settings.Logger.Warn(advancedHuntingRetirement)
+	}
 	status := newStatusTracker(host)
-	store := watermark.NewStore(r.storage, r.cfg.Auth.TenantID)
-	r.budget = callbudget.Acquire(r.cfg.Auth.TenantID, r.cfg.CallsPerMinute)
+	store := watermark.NewStore(r.storage, r.cfg.TenantID)
+	r.budget = callbudget.Acquire(r.cfg.TenantID, r.cfg.CallsPerMinute)
 	pollCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	for _, q := range r.cfg.Queries {
@@ -83,7 +84,7 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 			},
 			ResourceAttributes: q.ResourceAttributes,
 		}, poller.Settings{
-			Tenant:              r.cfg.Auth.TenantID,
+			Tenant:              r.cfg.TenantID,
 			ColumnsInAttributes: r.cfg.ColumnsIn != ColumnsInBody,
 			ColumnsInBody:       r.cfg.ColumnsIn != ColumnsInAttributes,
 			MaxRows:             r.cfg.RowCap,
@@ -127,43 +128,52 @@ func (r *huntingReceiver) openStorage(ctx context.Context, host component.Host) 
 	return client, nil
 }
 
-// newAPIClient builds the API client: the configured HTTP client, authenticated by the named auth
-// extension or with a bearer token from Entra ID on every call. Token requests use the same HTTP
-// client, without the bearer layer.
+// advancedHuntingRetirement is logged once at start by a receiver on the legacy API.
+const advancedHuntingRetirement = "api: advanced_hunting is the legacy Defender XDR API, which Microsoft began retiring in January 2026; " +
+	"once retired it no longer answers. To move: grant the app ThreatHunting.Read.All on Microsoft Graph, " +
+	"remove `api` (graph is the default) and any endpoint on api.security.microsoft.com, and restart: " +
+	"checkpoints carry over, with no gap and no repeat."
+
+// newAPIClient builds the API client: the configured HTTP client, signed by the auth extension that
+// `auth` names (confighttp does that) or with a bearer token from Entra ID on every call. Token
+// requests use the same HTTP client, without the bearer layer.
 func (r *huntingReceiver) newAPIClient(ctx context.Context, host component.Host) (*huntingapi.Client, error) {
 	api := huntingapi.AdvancedHunting
 	if r.cfg.API == APIGraph {
 		api = huntingapi.Graph
 	}
-	httpConfig := r.cfg.ClientConfig
-	if r.cfg.Auth.Authenticator != nil {
-		httpConfig.Auth = configoptional.Some(configauth.Config{AuthenticatorID: *r.cfg.Auth.Authenticator})
-	}
-	httpClient, err := httpConfig.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
+	httpClient, err := r.cfg.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
 	if err != nil {
 		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
-	if r.cfg.Auth.Authenticator != nil {
+	if r.cfg.Credentials == nil {
 		return huntingapi.NewClient(httpClient, r.cfg.endpoint(), api), nil
 	}
 
-	a := r.cfg.Auth
-	credential, err := entraid.NewCredential(entraid.Settings{
-		TenantID:            a.TenantID,
-		ClientID:            a.ClientID,
-		ClientSecret:        string(a.ClientSecret),
-		CertificateFile:     a.CertificateFile,
-		CertificatePassword: string(a.CertificatePassword),
-		FederatedTokenFile:  a.FederatedTokenFile,
-		ManagedIdentity:     a.ManagedIdentity,
-		Authority:           r.cfg.authority(),
-	}, httpClient)
+	credential, err := entraid.NewCredential(r.cfg.entraSettings(), httpClient)
 	if err != nil {
-		return nil, fmt.Errorf("auth: %w", err)
+		return nil, fmt.Errorf("credentials: %w", err)
 	}
 	apiHTTP := *httpClient
 	apiHTTP.Transport = entraid.NewTransport(credential, r.cfg.scope(), httpClient.Transport)
 	return huntingapi.NewClient(&apiHTTP, r.cfg.endpoint(), api), nil
+}
+
+// entraSettings is the one kind of credential that cfg.Credentials sets, for entraid.
+func (cfg *Config) entraSettings() entraid.Settings {
+	c := cfg.Credentials
+	s := entraid.Settings{TenantID: cfg.TenantID, Authority: cfg.authority(), UseDefault: c.UseDefault}
+	switch {
+	case c.ServicePrincipal != nil:
+		sp := c.ServicePrincipal
+		s.ClientID, s.ClientSecret = sp.ClientID, string(sp.ClientSecret)
+		s.CertificateFile, s.CertificatePassword = sp.ClientCertificatePath, string(sp.ClientCertificatePassword)
+	case c.WorkloadIdentity != nil:
+		s.ClientID, s.FederatedTokenFile = c.WorkloadIdentity.ClientID, c.WorkloadIdentity.FederatedTokenFile
+	case c.ManagedIdentity != nil:
+		s.ClientID, s.ManagedIdentity = c.ManagedIdentity.ClientID, true
+	}
+	return s
 }
 
 // Shutdown stops the pollers and waits for them; a window in flight is abandoned uncommitted. Safe

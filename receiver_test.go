@@ -17,6 +17,9 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configauth"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -93,16 +96,22 @@ func startSimulator(t *testing.T, opts simulator.Options) *simulator.Simulator {
 	return sim
 }
 
-// simulatorConfig is a receiver config for sim, signing in with credential.
-func simulatorConfig(t *testing.T, sim *simulator.Simulator, credential AuthConfig) *Config {
+// secretOf is the service principal of the simulator's app with secret.
+func secretOf(secret string) *CredentialsConfig {
+	return &CredentialsConfig{ServicePrincipal: &ServicePrincipalConfig{ClientID: simClientID, ClientSecret: configopaque.String(secret)}}
+}
+
+// simulatorConfig is a receiver config for sim, signing in with credentials (the simulator also
+// plays Entra ID).
+func simulatorConfig(t *testing.T, sim *simulator.Simulator, credentials *CredentialsConfig) *Config {
 	t.Helper()
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, os.WriteFile(caFile, sim.CAPEM(), 0o600))
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoint = sim.URL()
 	cfg.TLS.CAFile = caFile
-	cfg.Auth = credential
-	cfg.Auth.TenantID, cfg.Auth.ClientID, cfg.Auth.Authority = simTenant, simClientID, sim.URL()
+	cfg.TenantID, cfg.Credentials = simTenant, credentials
+	cfg.Credentials.Authority = sim.URL()
 	cfg.Storage = &storageID
 	cfg.CallsPerMinute = 100000 // polling every 100 ms; quotas are tested elsewhere
 	q := defaultQueryConfig()
@@ -115,11 +124,11 @@ func simulatorConfig(t *testing.T, sim *simulator.Simulator, credential AuthConf
 // runReceiver runs a receiver until until() holds, then shuts it down.
 func runReceiver(t *testing.T, cfg *Config, host *testHost, sink *consumertest.LogsSink, until func() bool) {
 	t.Helper()
-	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	rcv, err := NewFactory().CreateLogs(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
 	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), host))
+	require.NoError(t, rcv.Start(t.Context(), host))
 	assert.Eventually(t, until, 20*time.Second, 20*time.Millisecond)
-	require.NoError(t, rcv.Shutdown(context.Background()))
+	require.NoError(t, rcv.Shutdown(t.Context()))
 }
 
 // polled holds once a poll delivered records and reported its outcome.
@@ -153,7 +162,7 @@ func TestEveryRowOnceAcrossARestart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.first+" then "+tt.second, func(t *testing.T) {
 			sim := startSimulator(t, simulator.Options{ClientSecret: simSecret})
-			cfg := simulatorConfig(t, sim, AuthConfig{ClientSecret: simSecret})
+			cfg := simulatorConfig(t, sim, secretOf(simSecret))
 			host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
 			checkpointKey := "watermark/" + simTenant + "/processes"
 			begin := time.Now().Add(-cfg.Queries[0].Lookback)
@@ -195,8 +204,7 @@ func TestWorkloadIdentity(t *testing.T) {
 	sim := startSimulator(t, simulator.Options{FederatedToken: federatedToken})
 	tokenFile := filepath.Join(t.TempDir(), "azure-identity-token")
 	require.NoError(t, os.WriteFile(tokenFile, []byte(federatedToken), 0o600))
-	cfg := simulatorConfig(t, sim, AuthConfig{FederatedTokenFile: tokenFile})
-	cfg.API = APIGraph
+	cfg := simulatorConfig(t, sim, &CredentialsConfig{WorkloadIdentity: &WorkloadIdentityConfig{ClientID: simClientID, FederatedTokenFile: tokenFile}})
 	host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
 	sink := new(consumertest.LogsSink)
 	runReceiver(t, cfg, host, sink, polled(host, sink))
@@ -208,18 +216,18 @@ func TestWorkloadIdentity(t *testing.T) {
 // component status, and that nothing is delivered or committed.
 func TestWrongSecretIsReportedNotFatal(t *testing.T) {
 	sim := startSimulator(t, simulator.Options{ClientSecret: simSecret})
-	cfg := simulatorConfig(t, sim, AuthConfig{ClientSecret: "wrong-secret"})
+	cfg := simulatorConfig(t, sim, secretOf("wrong-secret"))
 	host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
 	core, logs := observer.New(zap.ErrorLevel)
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.Logger = zap.New(core)
 	sink := new(consumertest.LogsSink)
 
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	rcv, err := NewFactory().CreateLogs(t.Context(), set, cfg, sink)
 	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), host))
+	require.NoError(t, rcv.Start(t.Context(), host))
 	require.Eventually(t, func() bool { return sim.Stats().TokenRequests >= 2 }, 20*time.Second, 20*time.Millisecond)
-	require.NoError(t, rcv.Shutdown(context.Background()))
+	require.NoError(t, rcv.Shutdown(t.Context()))
 
 	status := host.lastStatus()
 	require.NotNil(t, status)
@@ -241,20 +249,21 @@ func TestStartFailsOnBadSetup(t *testing.T) {
 	}{
 		{"storage extension not in the collector", func(c *Config) { c.Storage = &missing }, `storage: extension "file_storage" not found`},
 		{"certificate file missing", func(c *Config) {
-			c.Auth.ClientSecret, c.Auth.CertificateFile = "", "/nonexistent/client.pem"
-		}, "auth: reading certificate_file"},
+			c.Credentials.ServicePrincipal.ClientSecret = ""
+			c.Credentials.ServicePrincipal.ClientCertificatePath = "/nonexistent/client.pem"
+		}, "credentials: reading client_certificate_path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)
-			cfg.Auth = AuthConfig{TenantID: simTenant, ClientID: simClientID, ClientSecret: simSecret}
+			cfg.TenantID, cfg.Credentials = simTenant, secretOf(simSecret)
 			cfg.Storage = &storageID
 			tt.mutate(cfg)
-			rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+			rcv, err := NewFactory().CreateLogs(t.Context(), receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
 			require.NoError(t, err)
 			host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
-			assert.ErrorContains(t, rcv.Start(context.Background(), host), tt.wantErr)
-			assert.NoError(t, rcv.Shutdown(context.Background()))
+			assert.ErrorContains(t, rcv.Start(t.Context(), host), tt.wantErr)
+			assert.NoError(t, rcv.Shutdown(t.Context()))
 		})
 	}
 }
@@ -295,16 +304,18 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // TestAuthExtensionInsteadOfEntraCredential signs the calls with a collector auth extension named
-// under auth.authenticator: no Entra ID credential of the receiver's own is used.
+// by confighttp's own auth.authenticator: no Entra ID credential of the receiver's own is used.
 func TestAuthExtensionInsteadOfEntraCredential(t *testing.T) {
 	sim := startSimulator(t, simulator.Options{ClientSecret: simSecret})
-	cfg := simulatorConfig(t, sim, AuthConfig{ClientSecret: simSecret})
+	cfg := simulatorConfig(t, sim, secretOf(simSecret))
+	// The extension's own client trusts the simulator's CA, as the receiver's does.
+	trusting, err := cfg.ToClient(t.Context(), nil, componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
 	authID := component.MustNewID("oauth2client")
-	cfg.Auth = AuthConfig{TenantID: simTenant, Authenticator: &authID}
+	cfg.Credentials = nil
+	cfg.Auth = configoptional.Some(configauth.Config{AuthenticatorID: authID})
 	require.NoError(t, cfg.Validate())
 
-	trusting, err := cfg.ClientConfig.ToClient(context.Background(), nil, componenttest.NewNopTelemetrySettings())
-	require.NoError(t, err)
 	extension := &clientCredentialsAuth{
 		tokenURL: sim.URL() + "/" + simTenant + "/oauth2/v2.0/token",
 		clientID: simClientID, secret: simSecret, client: trusting,
@@ -317,4 +328,35 @@ func TestAuthExtensionInsteadOfEntraCredential(t *testing.T) {
 	runReceiver(t, cfg, host, sink, polled(host, sink))
 	assert.Equal(t, componentstatus.StatusOK, host.lastStatus().Status())
 	assert.Zero(t, sim.Stats().DiscoveryRequests, "no Entra ID credential of the receiver's own was used")
+}
+
+// TestLegacyAPIWarnsOnceAtStart checks that a receiver on the legacy API says, once at start, that
+// the API is being retired and how to move; on Graph it says nothing of it.
+func TestLegacyAPIWarnsOnceAtStart(t *testing.T) {
+	sim := startSimulator(t, simulator.Options{ClientSecret: simSecret})
+	for _, api := range []string{APIAdvancedHunting, APIGraph} {
+		t.Run(api, func(t *testing.T) {
+			cfg := simulatorConfig(t, sim, secretOf(simSecret))
+			cfg.API = api
+			core, logs := observer.New(zap.WarnLevel)
+			set := receivertest.NewNopSettings(metadata.Type)
+			set.Logger = zap.New(core)
+			host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
+			sink := new(consumertest.LogsSink)
+			rcv, err := NewFactory().CreateLogs(t.Context(), set, cfg, sink)
+			require.NoError(t, err)
+			require.NoError(t, rcv.Start(t.Context(), host))
+			require.Eventually(t, polled(host, sink), 20*time.Second, 20*time.Millisecond)
+			require.NoError(t, rcv.Shutdown(t.Context()))
+
+			warnings := logs.FilterMessageSnippet("retiring").All()
+			if api == APIGraph {
+				assert.Empty(t, warnings)
+				return
+			}
+			require.Len(t, warnings, 1, "once, however many polls ran")
+			assert.Contains(t, warnings[0].Message, "ThreatHunting.Read.All")
+			assert.Contains(t, warnings[0].Message, "graph is the default")
+		})
+	}
 }

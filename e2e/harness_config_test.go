@@ -56,18 +56,22 @@ const (
 
 var apis = []string{apiAdvancedHunting, apiGraph}
 
-// receiverConfig is the defender_hunting section for queries against sim. The secret comes from
-// the environment (see startCollector), as it would in production.
+// receiverConfig is the defender_hunting section for queries against sim, written as the README
+// writes it: api left out (Graph), the tenant at the top level and the application under
+// credentials. The secret comes from the environment (see startCollector), as it would in
+// production.
 func receiverConfig(sim *testSimulator, queries ...huntingQuery) map[string]any {
 	return map[string]any{
-		"api":      apiAdvancedHunting,
-		"endpoint": sim.URL(),
-		"tls":      map[string]any{"ca_file": sim.caFile},
-		"auth": map[string]any{
-			"tenant_id":     tenantID,
-			"client_id":     clientID,
-			"client_secret": "${env:DEFENDER_CLIENT_SECRET}",
-			"authority":     sim.URL(),
+		"endpoint":  sim.URL(),
+		"tls":       map[string]any{"ca_file": sim.caFile},
+		"tenant_id": tenantID,
+		"credentials": map[string]any{
+			"service_principal": map[string]any{
+				"client_id":     clientID,
+				"client_secret": "${env:DEFENDER_CLIENT_SECRET}",
+			},
+			// The simulator also plays Entra ID.
+			"authority": sim.URL(),
 		},
 		"storage":          "file_storage",
 		"calls_per_minute": callsPerMinute,

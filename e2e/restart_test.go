@@ -26,7 +26,7 @@ func TestRestartResumesFromCheckpoint(t *testing.T) {
 		name        string
 		first, then string // the api of each run
 	}{
-		{"same API", apiAdvancedHunting, apiAdvancedHunting},
+		{"same API", apiGraph, apiGraph},
 		{"advanced_hunting, then graph", apiAdvancedHunting, apiGraph},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -61,10 +61,10 @@ expected=$(curl -sf --cacert "$work/ca.pem" \
 # The largest response: a full page, as the collector's first call asks for it.
 token=$(curl -sf --cacert "$work/ca.pem" "https://$listen/$tenant/oauth2/v2.0/token" \
 	-d grant_type=client_credentials -d client_id="$client_id" -d client_secret="$DEFENDER_CLIENT_SECRET" \
-	--data-urlencode scope=https://api.security.microsoft.com/.default |
+	--data-urlencode scope=https://graph.microsoft.com/.default |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 page_query="DeviceProcessEvents\n| where Timestamp > datetime(2000-01-01T00:00:00Z) and Timestamp <= datetime($history_end)\n| sort by Timestamp asc\n| take $row_cap"
-page_bytes=$(curl -sf --cacert "$work/ca.pem" "https://$listen/api/advancedhunting/run" \
+page_bytes=$(curl -sf --cacert "$work/ca.pem" "https://$listen/v1.0/security/runHuntingQuery" \
 	-H "Authorization: Bearer $token" -H 'Content-Type: application/json; charset=utf-8' \
 	-d "{\"Query\": \"$page_query\"}" -o /dev/null -w '%{size_download}')
 
@@ -74,10 +74,11 @@ receivers:
     endpoint: https://$listen
     tls:
       ca_file: $work/ca.pem
-    auth:
-      tenant_id: $tenant
-      client_id: $client_id
-      client_secret: \${env:DEFENDER_CLIENT_SECRET}
+    tenant_id: $tenant
+    credentials:
+      service_principal:
+        client_id: $client_id
+        client_secret: \${env:DEFENDER_CLIENT_SECRET}
       authority: https://$listen
     row_cap: $row_cap
     queries:

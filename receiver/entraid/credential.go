@@ -17,7 +17,7 @@ import (
 )
 
 // Settings say how the receiver signs in to Entra ID. Exactly one way is chosen: ClientSecret,
-// CertificateFile, FederatedTokenFile or ManagedIdentity.
+// CertificateFile, FederatedTokenFile, ManagedIdentity or UseDefault.
 type Settings struct {
 	TenantID string
 	// ClientID is the app registration (secret, certificate, workload identity) or, with
@@ -32,6 +32,9 @@ type Settings struct {
 	// token request, since the platform rotates it.
 	FederatedTokenFile string
 	ManagedIdentity    bool
+	// UseDefault is azidentity's default credential chain (environment variables, workload identity,
+	// managed identity, developer tools), for developer machines.
+	UseDefault bool
 
 	// Authority is the Entra ID host, e.g. https://login.microsoftonline.com.
 	Authority string
@@ -62,6 +65,12 @@ func NewCredential(s Settings, client *http.Client) (azcore.TokenCredential, err
 	disableDiscovery := !knownAuthorityHosts[strings.ToLower(authority.Hostname())]
 
 	switch {
+	case s.UseDefault:
+		return azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+			ClientOptions:            options,
+			TenantID:                 s.TenantID,
+			DisableInstanceDiscovery: disableDiscovery,
+		})
 	case s.ManagedIdentity:
 		miOptions := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: options}
 		if s.ClientID != "" {
@@ -93,7 +102,7 @@ func NewCredential(s Settings, client *http.Client) (azcore.TokenCredential, err
 func readCertificate(path, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading certificate_file: %w", err)
+		return nil, nil, fmt.Errorf("reading client_certificate_path: %w", err)
 	}
 	var secret []byte
 	if password != "" {
@@ -101,7 +110,7 @@ func readCertificate(path, password string) ([]*x509.Certificate, crypto.Private
 	}
 	certs, key, err := azidentity.ParseCertificates(data, secret)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parsing certificate_file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("parsing client_certificate_path %s: %w", path, err)
 	}
 	return certs, key, nil
 }

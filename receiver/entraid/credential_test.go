@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// certificateFiles are one client certificate in the forms certificate_file takes.
+// certificateFiles are one client certificate in the forms client_certificate_path takes.
 type certificateFiles struct {
 	cert   *x509.Certificate
 	pem    string // certificate and unencrypted key
@@ -129,6 +129,28 @@ func TestCredentialsSignInAndCacheTokens(t *testing.T) {
 	}
 }
 
+// TestDefaultChainSignsInFromTheEnvironment signs in with azidentity's default chain, which finds an
+// application in the environment variables, as on a developer machine.
+func TestDefaultChainSignsInFromTheEnvironment(t *testing.T) {
+	sim, client := startEntraID(t, simulator.Options{})
+	t.Setenv("AZURE_TENANT_ID", tenant)
+	t.Setenv("AZURE_CLIENT_ID", clientID)
+	t.Setenv("AZURE_CLIENT_SECRET", secret)
+	// Only the environment's part of the chain: the others would look for an Azure CLI or probe
+	// the managed identity endpoint.
+	t.Setenv("AZURE_TOKEN_CREDENTIALS", "EnvironmentCredential")
+	credential, err := NewCredential(Settings{TenantID: tenant, UseDefault: true, Authority: sim.URL()}, client)
+	require.NoError(t, err)
+	api, seen := apiStub(t)
+	apiClient := &http.Client{Transport: NewTransport(credential, scope, http.DefaultTransport)}
+	resp, err := apiClient.Get(api.URL)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, 1, sim.Stats().TokensIssued)
+	require.Len(t, *seen, 1)
+	assert.True(t, strings.HasPrefix((*seen)[0], "Bearer "), "got %q", (*seen)[0])
+}
+
 func TestTokensAreRenewedBeforeTheyExpire(t *testing.T) {
 	// The identity library renews a token that expires within five minutes, so a four-minute token
 	// is replaced on every call rather than sent until the service refuses it.
@@ -171,9 +193,9 @@ func TestNewCredentialRejectsBadCertificates(t *testing.T) {
 		password string
 		wantErr  string
 	}{
-		{"missing file", filepath.Join(t.TempDir(), "absent.pem"), "", "reading certificate_file"},
-		{"not a certificate", notPEM, "", "parsing certificate_file"},
-		{"PKCS#12 with the wrong password", certs.pkcs12, "wrong", "parsing certificate_file"},
+		{"missing file", filepath.Join(t.TempDir(), "absent.pem"), "", "reading client_certificate_path"},
+		{"not a certificate", notPEM, "", "parsing client_certificate_path"},
+		{"PKCS#12 with the wrong password", certs.pkcs12, "wrong", "parsing client_certificate_path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
