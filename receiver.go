@@ -18,6 +18,7 @@ import (
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/entraid"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/poller"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/redirect"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark"
 )
 
@@ -146,6 +147,8 @@ func (r *huntingReceiver) newAPIClient(ctx context.Context, host component.Host)
 	if err != nil {
 		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
+	// Every request carries a credential: none may follow a redirect to another host or to http.
+	httpClient.CheckRedirect = redirect.SameHostHTTPS
 	if r.cfg.Credentials == nil {
 		return huntingapi.NewClient(httpClient, r.cfg.endpoint(), api), nil
 	}

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/redirect"
 )
 
 // TokenError is a failure to obtain a token; the API request was never sent.
@@ -28,6 +31,12 @@ func (e *TokenError) Error() string {
 }
 
 func (e *TokenError) Unwrap() error { return e.Err }
+
+// Is reports a token request that met a redirect it did not follow as redirect.ErrRefused: the
+// identity library keeps only the text of a failure to send, not the error itself.
+func (e *TokenError) Is(target error) bool {
+	return target == redirect.ErrRefused && strings.Contains(e.Err.Error(), redirect.ErrRefused.Error())
+}
 
 // entraReason reads "<status> <error>: <error_description>" from an Entra ID error response.
 func entraReason(resp *http.Response) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/entraid"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/redirect"
 )
 
 // failure is what a failed page fetch means for the next step. Its name is the `outcome` of the
@@ -34,6 +35,9 @@ const (
 	failureQuery failure = "bad_query"
 	// failureAuth (token refused, 401, 403) waits for the next interval: retrying fast cannot help.
 	failureAuth failure = "unauthorized"
+	// failureRedirect (a redirect to another host or to http, not followed: it would carry the
+	// credential there) waits for the next interval too: it takes a change of endpoint or host.
+	failureRedirect failure = "redirect_refused"
 	// failurePipeline is a retryable refusal by the pipeline; retried with backoff.
 	failurePipeline failure = "pipeline_refused"
 	// failureCanceled is the receiver shutting down.
@@ -50,6 +54,8 @@ func classify(err error) failure {
 		return noFailure
 	case errors.Is(err, context.Canceled):
 		return failureCanceled
+	case errors.Is(err, redirect.ErrRefused):
+		return failureRedirect
 	case errors.As(err, &apiErr):
 		return classifyAPIError(apiErr)
 	case errors.As(err, &tokenErr):

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/entraid"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/redirect"
 )
 
 func TestClassify(t *testing.T) {
@@ -48,6 +50,8 @@ func TestClassify(t *testing.T) {
 		{"Entra ID refused the sign-in", tokenRefused(401), failureAuth},
 		{"Entra ID unavailable", tokenRefused(503), failureTransient},
 		{"token endpoint unreachable", &entraid.TokenError{Err: errors.New("dial tcp: connection refused")}, failureTransient},
+		{"API call redirected elsewhere", fmt.Errorf("page: %w", &url.Error{Op: "Post", URL: "https://a", Err: fmt.Errorf("%w: to another host", redirect.ErrRefused)}), failureRedirect},
+		{"token request redirected elsewhere, as the identity library words it", &entraid.TokenError{Err: errors.New(`ClientSecretCredential: Post "https://a/t/oauth2/v2.0/token": redirect refused: https://a redirects to another host`)}, failureRedirect},
 		{"pipeline refused for now", fmt.Errorf("%w: queue full", errPipelineRefused), failurePipeline},
 		{"pipeline refused for good, escaped", consumererror.NewPermanent(errors.New("bad")), failureQuery},
 	}

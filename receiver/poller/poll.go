@@ -45,7 +45,7 @@ func (p *Poller) poll(ctx context.Context) error {
 		case noFailure:
 			retry.reset()
 			continue
-		case failureCanceled, failureQuery, failureAuth:
+		case failureCanceled, failureQuery, failureAuth, failureRedirect:
 			return err
 		case failureTooLarge, failureTimeout:
 			if p.narrowed.narrow(page, limit, class) {
