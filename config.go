@@ -26,8 +26,8 @@ const (
 const (
 	// ColumnsInAttributes puts the columns on the record's attributes, its body left empty.
 	ColumnsInAttributes = "attributes"
-	// ColumnsInBody makes the body a map of the columns, for exporters that send the body as the
-	// event (splunk_hec) and would index every attribute.
+	// ColumnsInBody makes the body a map of the columns: the default, which every exporter delivers
+	// (splunk_hec sends the body as the event, and drops a record whose body is empty).
 	ColumnsInBody = "body"
 	// ColumnsInBoth does both: each record then holds its columns twice.
 	ColumnsInBoth = "both"
@@ -94,10 +94,15 @@ type Config struct {
 	// up until its next interval.
 	RetryOnFailure configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 
-	// ColumnsIn is where each record carries the row's columns: "attributes", "body" (a map, for
-	// exporters that send the body as the event) or "both". Both holds them twice, which costs
-	// about half as much again per row and twice the storage downstream.
+	// ColumnsIn is where each record carries the row's columns: "body" (a map: the default, which
+	// every exporter delivers), "attributes" (the body left empty, which splunk_hec drops) or
+	// "both". Both holds them twice, which costs about half as much again per row and twice the
+	// storage downstream.
 	ColumnsIn string `mapstructure:"columns_in"`
+
+	// SemanticAttributes adds, beside the row, the OpenTelemetry semantic convention attributes
+	// its table's columns give (host.name, process.pid, network.peer.address, ...).
+	SemanticAttributes bool `mapstructure:"semantic_attributes"`
 
 	Queries []QueryConfig `mapstructure:"queries"`
 }
@@ -120,8 +125,13 @@ type QueryConfig struct {
 	// (when each row became queryable, which catches rows that arrive late).
 	Watermark string `mapstructure:"watermark"`
 	// ResourceAttributes are static attributes added to the resource of every record of this query,
-	// for routing (for example com.splunk.sourcetype or data_stream.dataset).
+	// for routing (for example com.splunk.sourcetype or data_stream.dataset); they override the
+	// table's defaults.
 	ResourceAttributes map[string]string `mapstructure:"resource_attributes"`
+	// Table names the Defender table of the query's rows, for a query that does not start with it
+	// (a stored function, a let statement). Empty: the table the query starts with, or for a query
+	// over several tables the one each row names in a $table or Type column.
+	Table string `mapstructure:"table"`
 }
 
 func createDefaultConfig() component.Config {
@@ -135,7 +145,9 @@ func createDefaultConfig() component.Config {
 		CallsPerMinute: defaultCallsPerMinute,
 		BatchSize:      defaultBatchSize,
 		RetryOnFailure: configretry.NewDefaultBackOffConfig(),
-		ColumnsIn:      ColumnsInAttributes,
+		ColumnsIn:      ColumnsInBody,
+
+		SemanticAttributes: true,
 	}
 }
 
@@ -257,6 +269,9 @@ func (q QueryConfig) validate() []error {
 	}
 	if q.Watermark != WatermarkTimestampColumn && q.Watermark != WatermarkIngestionTime {
 		errs = append(errs, fmt.Errorf("watermark: must be %q or %q, got %q", WatermarkTimestampColumn, WatermarkIngestionTime, q.Watermark))
+	}
+	if q.Table != "" && !kustoIdentifierPattern.MatchString(q.Table) {
+		errs = append(errs, fmt.Errorf("table: %q is not a plain table name", q.Table))
 	}
 	if q.IngestionDelay < 0 || q.IngestionDelay >= maxLookback {
 		errs = append(errs, fmt.Errorf("ingestion_delay: must be >= 0 and under 30 days, got %s", q.IngestionDelay))

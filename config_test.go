@@ -56,13 +56,13 @@ func TestLoadConfig(t *testing.T) {
 		Scope:     "https://api-gov.security.microsoft.us/.default",
 	}
 	full.Storage = &storageID
-	full.ColumnsIn = ColumnsInBody
+	full.ColumnsIn, full.SemanticAttributes = ColumnsInAttributes, false
 	full.RowCap, full.CallsPerMinute, full.BatchSize = 10000, 30, 1000
 	full.RetryOnFailure.InitialInterval = time.Second
 	full.RetryOnFailure.MaxInterval = 10 * time.Second
 	full.RetryOnFailure.MaxElapsedTime = 2 * time.Minute
 	network := defaultQueryConfig()
-	network.Name, network.Query = "network", "DeviceNetworkEvents"
+	network.Name, network.Query, network.Table = "network", "NetworkEventsOfServers()", "DeviceNetworkEvents"
 	full.Queries = []QueryConfig{{
 		Name:            "powershell_children",
 		Query:           "DeviceProcessEvents\n| where InitiatingProcessFileName =~ \"powershell.exe\"\n",
@@ -164,6 +164,7 @@ func TestValidateNamesTheKeyAtFault(t *testing.T) {
 		{"bad_limits", []string{"row_cap: must be > 0", "calls_per_minute: must be > 0", "batch_size: must be > 0"}},
 		{"bad_columns_in", []string{`columns_in: must be "attributes", "body" or "both", got "resource"`}},
 		{"bad_retry", []string{"retry_on_failure: 'randomization_factor' must be within [0, 1]"}},
+		{"bad_table", []string{`queries[0] ("q"): table: "DeviceProcessEvents | take 1" is not a plain table name`}},
 		{"bad_watermark", []string{`queries[0] ("q"): watermark: must be "timestamp_column" or "ingestion_time", got "processing_time"`}},
 	}
 	for _, tt := range tests {

@@ -1,9 +1,11 @@
 package defenderhuntingreceiver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/poller"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/redirect"
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/tables"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark"
 )
 
@@ -74,6 +77,7 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 	pollCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	for _, q := range r.cfg.Queries {
+		table := cmp.Or(q.Table, tables.FromQuery(q.Query))
 		p := poller.New(poller.Query{
 			Name:     q.Name,
 			Text:     q.Query,
@@ -83,11 +87,13 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 				TimestampColumn: q.TimestampColumn,
 				IngestionTime:   q.Watermark == WatermarkIngestionTime,
 			},
-			ResourceAttributes: q.ResourceAttributes,
+			ResourceAttributes: routing(table, q.ResourceAttributes),
+			Table:              table,
 		}, poller.Settings{
 			Tenant:              r.cfg.TenantID,
 			ColumnsInAttributes: r.cfg.ColumnsIn != ColumnsInBody,
 			ColumnsInBody:       r.cfg.ColumnsIn != ColumnsInAttributes,
+			SemanticAttributes:  r.cfg.SemanticAttributes,
 			MaxRows:             r.cfg.RowCap,
 			BatchSize:           r.cfg.BatchSize,
 			Retry:               r.cfg.RetryOnFailure,
@@ -108,6 +114,18 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 		}()
 	}
 	return nil
+}
+
+// routing is a query's resource attributes: the Elastic data stream and Splunk sourcetype of its
+// table, when it has one, under what the query sets itself.
+func routing(table string, configured map[string]string) map[string]string {
+	attributes := map[string]string{}
+	if table != "" {
+		attributes["data_stream.dataset"] = tables.Dataset(table)
+		attributes["com.splunk.sourcetype"] = tables.SourceType(table)
+	}
+	maps.Copy(attributes, configured)
+	return attributes
 }
 
 func (r *huntingReceiver) openStorage(ctx context.Context, host component.Host) (storage.Client, error) {

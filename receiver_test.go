@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -136,18 +137,28 @@ func polled(host *testHost, sink *consumertest.LogsSink) func() bool {
 	return func() bool { return sink.LogRecordCount() > 0 && host.lastStatus() != nil }
 }
 
-// deliveredReportIDs counts records per ReportId.
-func deliveredReportIDs(sink *consumertest.LogsSink, into map[int64]int) {
+// eachRecord calls f with every record the sink holds.
+func eachRecord(sink *consumertest.LogsSink, f func(plog.LogRecord)) {
 	for _, logs := range sink.AllLogs() {
 		for _, rl := range logs.ResourceLogs().All() {
 			for _, sl := range rl.ScopeLogs().All() {
 				for _, record := range sl.LogRecords().All() {
-					id, _ := record.Attributes().Get("ReportId")
-					into[id.Int()]++
+					f(record)
 				}
 			}
 		}
 	}
+}
+
+// reportID is a record's ReportId column, from its body (the default place of the columns).
+func reportID(record plog.LogRecord) int64 {
+	id, _ := record.Body().Map().Get("ReportId")
+	return id.Int()
+}
+
+// deliveredReportIDs counts records per ReportId.
+func deliveredReportIDs(sink *consumertest.LogsSink, into map[int64]int) {
+	eachRecord(sink, func(record plog.LogRecord) { into[reportID(record)]++ })
 }
 
 // TestEveryRowOnceAcrossARestart runs a receiver, stops it, and runs a second one on the same
@@ -357,6 +368,70 @@ func TestLegacyAPIWarnsOnceAtStart(t *testing.T) {
 			require.Len(t, warnings, 1, "once, however many polls ran")
 			assert.Contains(t, warnings[0].Message, "ThreatHunting.Read.All")
 			assert.Contains(t, warnings[0].Message, "graph is the default")
+		})
+	}
+}
+
+// TestEventIDsAreTheSameThroughEitherAPI runs a receiver on each API, with storages of their own,
+// over the same events: each event gets the same log.record.uid from both, no two events share one,
+// and every record names its table and carries its semantic attributes.
+func TestEventIDsAreTheSameThroughEitherAPI(t *testing.T) {
+	sim := startSimulator(t, simulator.Options{ClientSecret: simSecret})
+	uids := map[string]map[int64]string{}
+	for _, api := range []string{APIAdvancedHunting, APIGraph} {
+		cfg := simulatorConfig(t, sim, secretOf(simSecret))
+		cfg.API = api
+		host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}
+		sink := new(consumertest.LogsSink)
+		runReceiver(t, cfg, host, sink, polled(host, sink))
+		uids[api] = map[int64]string{}
+		eachRecord(sink, func(record plog.LogRecord) {
+			assert.Equal(t, "DeviceProcessEvents", record.EventName())
+			attributes := record.Attributes().AsRaw()
+			assert.NotEmpty(t, attributes["host.name"])
+			assert.IsType(t, int64(0), attributes["process.pid"])
+			uid, _ := attributes["log.record.uid"].(string)
+			uids[api][reportID(record)] = uid
+		})
+	}
+	// The two receivers may stop at different points: compare the events both delivered.
+	legacy, graph := uids[APIAdvancedHunting], uids[APIGraph]
+	compared := 0
+	for id, uid := range legacy {
+		if other, ok := graph[id]; ok {
+			assert.Equal(t, uid, other, "ReportId %d", id)
+			compared++
+		}
+	}
+	assert.Greater(t, compared, 1000)
+	seen := map[string]int64{}
+	for id, uid := range legacy {
+		assert.Regexp(t, `^[0-9a-f]{32}$`, uid)
+		if other, dup := seen[uid]; dup {
+			t.Errorf("ReportIds %d and %d share uid %s", other, id, uid)
+		}
+		seen[uid] = id
+	}
+}
+
+func TestRoutingFollowsTheTable(t *testing.T) {
+	tests := []struct {
+		name       string
+		table      string
+		configured map[string]string
+		want       map[string]string
+	}{
+		{"a table's defaults", "DeviceProcessEvents", nil, map[string]string{
+			"data_stream.dataset": "defender_hunting.device_process_events", "com.splunk.sourcetype": "defender:hunting:device_process_events",
+		}},
+		{"what the query sets wins", "DeviceProcessEvents", map[string]string{"com.splunk.sourcetype": "mine", "com.splunk.index": "edr"}, map[string]string{
+			"data_stream.dataset": "defender_hunting.device_process_events", "com.splunk.sourcetype": "mine", "com.splunk.index": "edr",
+		}},
+		{"no table, no defaults", "", map[string]string{"data_stream.dataset": "defender.mixed"}, map[string]string{"data_stream.dataset": "defender.mixed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, routing(tt.table, tt.configured))
 		})
 	}
 }

@@ -38,16 +38,22 @@ func collectorBinary(t *testing.T) string {
 // test fails. The collector is killed when the test ends, should the test not have stopped it.
 func startCollector(t *testing.T, config map[string]any) *collectorProcess {
 	t.Helper()
-	bin := collectorBinary(t)
+	return startProcess(t, collectorBinary(t), "collector", config, "DEFENDER_CLIENT_SECRET="+clientSecret)
+}
+
+// startProcess runs the collector distribution bin on config, with env added to the test's
+// environment; name tells its output apart in a failing test's log.
+func startProcess(t *testing.T, bin, name string, config map[string]any, env ...string) *collectorProcess {
+	t.Helper()
 	dir := t.TempDir()
 	configPath := writeConfig(t, dir, config)
-	logPath := filepath.Join(dir, "collector.log")
+	logPath := filepath.Join(dir, name+".log")
 	logFile, err := os.Create(logPath)
 	require.NoError(t, err)
 	defer logFile.Close() // the child keeps its own descriptor
 
 	cmd := exec.Command(bin, "--config", configPath)
-	cmd.Env = append(os.Environ(), "DEFENDER_CLIENT_SECRET="+clientSecret)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(t, cmd.Start())
 	c := &collectorProcess{t: t, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
@@ -62,7 +68,7 @@ func startCollector(t *testing.T, config map[string]any) *collectorProcess {
 		}
 		if t.Failed() {
 			output, _ := os.ReadFile(logPath)
-			t.Logf("collector output (config %s):\n%s", configPath, output)
+			t.Logf("%s output (config %s):\n%s", name, configPath, output)
 		}
 	})
 	return c

@@ -8,9 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/defender-otel/defenderhuntingreceiver/simulator"
@@ -36,6 +38,7 @@ type otlpJSONLogs struct {
 			LogRecords []struct {
 				TimeUnixNano         string             `json:"timeUnixNano"`
 				ObservedTimeUnixNano string             `json:"observedTimeUnixNano"`
+				EventName            string             `json:"eventName"`
 				Attributes           []otlpJSONKeyValue `json:"attributes"`
 				Body                 otlpJSONValue      `json:"body"`
 			} `json:"logRecords"`
@@ -43,12 +46,15 @@ type otlpJSONLogs struct {
 	} `json:"resourceLogs"`
 }
 
-// exportedRecord is a log record from the file exporter's output with its resource's attributes
-// and its columns by name: its attributes, or its body's map when the columns are in the body.
+// exportedRecord is a log record from the file exporter's output with its resource's attributes,
+// its attributes, and its columns by name: its body's map, or its attributes when the columns are
+// there (columns_in: attributes).
 type exportedRecord struct {
 	resource             map[string]otlpJSONValue
 	timeUnixNano         string
 	observedTimeUnixNano string
+	eventName            string
+	attributes           map[string]otlpJSONValue
 	columns              map[string]otlpJSONValue
 }
 
@@ -80,10 +86,26 @@ func (v otlpJSONValue) kvlist() map[string]otlpJSONValue {
 
 // reportID is the ReportId column of a record (0 when absent).
 func (r exportedRecord) reportID() int64 {
-	var text string
-	_ = json.Unmarshal(r.columns["ReportId"]["intValue"], &text) // OTLP/JSON writes 64-bit integers as strings
-	id, _ := strconv.ParseInt(text, 10, 64)
+	id, _ := integer(r.columns["ReportId"])
 	return id
+}
+
+// integer reads v as an integer. An int may arrive in another form: OTLP/JSON writes an intValue as
+// a string of digits, and the splunk_hec receiver decodes a HEC event's JSON numbers into doubles.
+func integer(v otlpJSONValue) (int64, bool) {
+	switch v.kind() {
+	case "intValue":
+		id, err := strconv.ParseInt(strings.Trim(string(v["intValue"]), `"`), 10, 64)
+		return id, err == nil
+	case "doubleValue":
+		var f float64
+		err := json.Unmarshal(v["doubleValue"], &f)
+		return int64(f), err == nil && f == math.Trunc(f)
+	case "stringValue":
+		id, err := strconv.ParseInt(v.str(), 10, 64)
+		return id, err == nil
+	}
+	return 0, false
 }
 
 func keyValues(list []otlpJSONKeyValue) map[string]otlpJSONValue {
@@ -95,10 +117,10 @@ func keyValues(list []otlpJSONKeyValue) map[string]otlpJSONValue {
 }
 
 func recordColumns(attributes []otlpJSONKeyValue, body otlpJSONValue) map[string]otlpJSONValue {
-	if len(attributes) > 0 {
-		return keyValues(attributes)
+	if columns := body.kvlist(); len(columns) > 0 {
+		return columns
 	}
-	return body.kvlist()
+	return keyValues(attributes)
 }
 
 // decodeRecords reads every record of OTLP/JSON lines, as the file exporter writes them.
@@ -123,6 +145,8 @@ func decodeRecords(r io.Reader) ([]exportedRecord, error) {
 						resource:             resource,
 						timeUnixNano:         lr.TimeUnixNano,
 						observedTimeUnixNano: lr.ObservedTimeUnixNano,
+						eventName:            lr.EventName,
+						attributes:           keyValues(lr.Attributes),
 						columns:              recordColumns(lr.Attributes, lr.Body),
 					})
 				}

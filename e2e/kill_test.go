@@ -121,6 +121,31 @@ func TestKillAndRestart(t *testing.T) {
 		require.Zero(t, report.Unexpected, "unexpected events at the %s", destination)
 		require.LessOrEqual(t, report.Duplicated, kills*len(queries)*maxBatch, "duplicated events at the %s", destination)
 	}
+	requireOneUIDPerEvent(t, intake.received())
+}
+
+// requireOneUIDPerEvent requires every delivery of an event, first or repeated after a kill, to
+// carry the same log.record.uid, and no two events to share one: a backend that keeps one document
+// per id (Elastic's _id, Splunk's dedup) then keeps each event once.
+func requireOneUIDPerEvent(t *testing.T, received []otlpRecord) {
+	t.Helper()
+	uidOf, eventOf := map[int64]string{}, map[string]int64{}
+	repeats := 0
+	for _, r := range received {
+		value, _ := r.record.Attributes().Get("log.record.uid")
+		uid, id := value.Str(), r.reportID()
+		require.Regexp(t, `^[0-9a-f]{32}$`, uid, "uid of ReportId %d", id)
+		if first, seen := uidOf[id]; seen {
+			require.Equal(t, first, uid, "a repeat of ReportId %d carries another uid", id)
+			repeats++
+			continue
+		}
+		if other, taken := eventOf[uid]; taken {
+			require.Failf(t, "two events share a uid", "ReportIds %d and %d: %s", other, id, uid)
+		}
+		uidOf[id], eventOf[uid] = uid, id
+	}
+	t.Logf("uids: %d events, %d repeated deliveries, each with its event's uid", len(uidOf), repeats)
 }
 
 // since returns the deliveries counted in now but not yet in before.

@@ -19,7 +19,7 @@ type otlpRecord struct {
 }
 
 func (r otlpRecord) reportID() int64 {
-	id, _ := r.record.Attributes().Get("ReportId")
+	id, _ := r.record.Body().Map().Get("ReportId")
 	return id.Int()
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,51 @@ var dynamicForms = []struct{ table, column, form, property string }{
 	{"DeviceNetworkEvents", "AdditionalFields", "JSON text", "Quoted"},
 }
 
+// semanticAttributes are the semantic convention attributes records of each simulated table must
+// carry, and the columns whose values they hold (the same OTLP/JSON value: strings, and ints for
+// pids and ports).
+var semanticAttributes = map[string]map[string]string{
+	"DeviceProcessEvents": {
+		"host.name": "DeviceName", "host.id": "DeviceId", "user.name": "AccountName",
+		"process.executable.name": "FileName", "process.executable.path": "FolderPath", "process.command_line": "ProcessCommandLine",
+		"process.pid": "ProcessId", "process.parent_pid": "InitiatingProcessId",
+	},
+	"DeviceNetworkEvents": {
+		"host.name": "DeviceName", "host.id": "DeviceId",
+		"network.local.address": "LocalIP", "network.local.port": "LocalPort", "network.peer.address": "RemoteIP", "network.peer.port": "RemotePort",
+		"process.executable.name": "InitiatingProcessFileName", "process.pid": "InitiatingProcessId", "process.command_line": "InitiatingProcessCommandLine",
+	},
+	"AADSignInEventsBeta": {
+		"host.name": "DeviceName", "user.id": "AccountObjectId", "client.address": "IPAddress", "user_agent.original": "UserAgent",
+	},
+}
+
+// checkSemantics checks what makes a record usable as it arrives: its table as the event name, an
+// event id, the semantic attributes of its table, network.transport in lower case, and the table's
+// default routing on the resource unless the query set its own.
+func checkSemantics(t *testing.T, r exportedRecord, table string, seen map[string]int) {
+	t.Helper()
+	id := r.reportID()
+	require.Equal(t, table, r.eventName, "event name of ReportId %d", id)
+	require.Regexp(t, `^[0-9a-f]{32}$`, r.attributes["log.record.uid"].str(), "log.record.uid of ReportId %d", id)
+	for attribute, column := range semanticAttributes[table] {
+		want, ok := r.columns[column]
+		if !ok {
+			require.NotContains(t, r.attributes, attribute, "ReportId %d has no %s", id, column)
+			continue
+		}
+		require.Equal(t, want, r.attributes[attribute], "%s of ReportId %d, from %s", attribute, id, column)
+		seen[table+" "+attribute]++
+	}
+	if protocol := r.columns["Protocol"].str(); protocol != "" {
+		require.Equal(t, strings.ToLower(protocol), r.attributes["network.transport"].str(), "network.transport of ReportId %d", id)
+		seen[table+" network.transport"]++
+	}
+	if _, set := r.resource["data_stream.dataset"]; set && r.resource["com.splunk.sourcetype"].str() != "" {
+		seen[table+" routing"]++
+	}
+}
+
 // checkTyping checks the records of the expected events, as the file exporter wrote them: resource
 // attributes, timestamps exact to the nanosecond, and the types of the columns.
 func checkTyping(t *testing.T, expected []simulator.Event, records []exportedRecord) {
@@ -58,6 +104,7 @@ func checkTyping(t *testing.T, expected []simulator.Event, records []exportedRec
 	type tableColumn struct{ table, column string }
 	kindsSeen := map[tableColumn]map[string]int{}
 	propertiesSeen := map[tableColumn]map[string]bool{}
+	semanticsSeen := map[string]int{}
 	for _, r := range records {
 		query := r.resource[attrQueryName].str()
 		require.Equal(t, tenantID, r.resource[attrTenantID].str(), "resource attribute %s", attrTenantID)
@@ -70,6 +117,7 @@ func checkTyping(t *testing.T, expected []simulator.Event, records []exportedRec
 		require.NoError(t, err, "Timestamp column of ReportId %d", event.ReportID)
 		require.True(t, column.Equal(event.Timestamp), "Timestamp column %s of ReportId %d, want %s", column, event.ReportID, event.Timestamp)
 		require.NotContains(t, []string{"", "0"}, r.observedTimeUnixNano, "observedTimeUnixNano of ReportId %d", event.ReportID)
+		checkSemantics(t, r, event.Table, semanticsSeen)
 
 		for name, value := range r.columns {
 			key := tableColumn{query, name}
@@ -90,6 +138,13 @@ func checkTyping(t *testing.T, expected []simulator.Event, records []exportedRec
 			require.Len(t, seen, 1, "kinds seen: %v", seen)
 		})
 	}
+	for table, attributes := range semanticAttributes {
+		for attribute := range attributes {
+			require.NotZero(t, semanticsSeen[table+" "+attribute], "no record of %s with %s", table, attribute)
+		}
+		require.NotZero(t, semanticsSeen[table+" routing"], "no record of %s with the default routing", table)
+	}
+	require.NotZero(t, semanticsSeen["DeviceNetworkEvents network.transport"])
 	for _, want := range dynamicForms {
 		t.Run(want.table+"."+want.column+"/"+want.form, func(t *testing.T) {
 			require.True(t, propertiesSeen[tableColumn{want.table, want.column}][want.property],

@@ -16,10 +16,12 @@ go test -race -count=1 $unit_packages
 
 echo "== collector build"
 collector=$(./scripts/build-collector.sh)
+# The sink collector: real splunk_hec and otlp receivers that the collector's exporters send to.
+sink_collector=$(./scripts/build-sink-collector.sh)
 
 echo "== end-to-end tests"
 # Without -race: the code under test runs in the collector's process, so the race detector would
 # only slow down the tests' reading of tens of megabytes of exported JSON, about tenfold.
 # They take about 5 minutes on 2 cores; the timeout leaves room for a slower or busier machine
 # (go test's default, 10 minutes, would not).
-OTELCOL_BIN=$collector go test -count=1 -v -timeout 25m ./e2e/
+OTELCOL_BIN=$collector SINK_OTELCOL_BIN=$sink_collector go test -count=1 -v -timeout 25m ./e2e/

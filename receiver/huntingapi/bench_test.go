@@ -173,7 +173,7 @@ func (s *recordSink) Row(data []byte) (int, error) {
 
 // convertRow converts the row at the start of data as a ResultHandler must.
 func convertRow(c *rowconv.Converter, data []byte, attrs pcommon.Map) (rowconv.Outcome, error) {
-	out, err := c.Convert(data, attrs)
+	out, err := c.Convert(data, attrs, attrs)
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return out, huntingapi.ErrIncompleteRow
 	}

@@ -42,6 +42,9 @@ type pageDelivery struct {
 	observed  pcommon.Timestamp
 	// scratch receives each row before it is known which batch it belongs to.
 	scratch plog.LogRecord
+	// derived holds a row's event id and semantic attributes while the row's columns are copied
+	// into the attributes too (columns_in both).
+	derived pcommon.Map
 	batch   plog.Logs
 	records plog.LogRecordSlice
 
@@ -61,6 +64,7 @@ func newPageDelivery(ctx context.Context, p *Poller, page watermark.Window, limi
 		limit:    limit,
 		observed: pcommon.NewTimestampFromTime(p.settings.Now()),
 		scratch:  plog.NewLogRecord(),
+		derived:  pcommon.NewMap(),
 	}
 	d.newBatch()
 	return d
@@ -87,6 +91,7 @@ func (d *pageDelivery) newBatch() {
 func (d *pageDelivery) Schema(columns []huntingapi.Column) error {
 	selection := d.p.query.Selection
 	d.converter = rowconv.NewConverter(columns, selection.TimestampColumn, selection.KeyColumn())
+	d.converter.ForTable(d.p.query.Table, d.p.settings.SemanticAttributes)
 	for _, name := range d.converter.UnknownTypes() {
 		if !d.p.warnedTypes[name] {
 			d.p.warnedTypes[name] = true
@@ -100,13 +105,18 @@ func (d *pageDelivery) Schema(columns []huntingapi.Column) error {
 // batch first when it is full and the row starts a new key.
 func (d *pageDelivery) Row(data []byte) (int, error) {
 	record := d.scratch
-	columns := record.Attributes()
-	if d.p.settings.ColumnsInBody {
+	// Left over only when a failed delivery ended the page, but be sure.
+	attributes := record.Attributes()
+	attributes.Clear()
+	columns, derived := attributes, attributes
+	settings := d.p.settings
+	if settings.ColumnsInBody {
 		columns = record.Body().SetEmptyMap()
-	} else {
-		columns.Clear() // left over only when a failed delivery ended the page, but be sure
+		if settings.ColumnsInAttributes {
+			derived = d.derived
+		}
 	}
-	outcome, err := d.converter.Convert(data, columns)
+	outcome, err := d.converter.Convert(data, columns, derived)
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return 0, huntingapi.ErrIncompleteRow
@@ -115,14 +125,19 @@ func (d *pageDelivery) Row(data []byte) (int, error) {
 	}
 	d.rows++
 	record.SetObservedTimestamp(d.observed)
+	record.SetEventName(outcome.Table)
 	d.mismatched += outcome.Mismatched
 	if outcome.Timestamp.IsZero() {
 		d.withoutTimestamp++
 	} else {
 		record.SetTimestamp(pcommon.NewTimestampFromTime(outcome.Timestamp))
 	}
-	if d.p.settings.ColumnsInBody && d.p.settings.ColumnsInAttributes {
-		columns.CopyTo(record.Attributes())
+	if derived.Len() > 0 && settings.ColumnsInAttributes && settings.ColumnsInBody {
+		columns.CopyTo(attributes)
+		for k, v := range derived.All() {
+			v.CopyTo(attributes.PutEmpty(k))
+		}
+		derived.Clear()
 	}
 
 	key := outcome.Key

@@ -34,6 +34,9 @@ type Query struct {
 	Selection watermark.Selection
 	// ResourceAttributes are added to the resource of every record (routing keys and the like).
 	ResourceAttributes map[string]string
+	// Table is the Defender table every row comes from; empty when the query reads several, each
+	// row then naming its own (see rowconv.Converter.ForTable).
+	Table string
 }
 
 // Settings are the dependencies and limits a poller shares with the other queries of its receiver.
@@ -42,6 +45,8 @@ type Settings struct {
 	// ColumnsInAttributes and ColumnsInBody say where records carry the row's columns: at least one
 	// is set; with both, the body's map is copied into the attributes.
 	ColumnsInAttributes, ColumnsInBody bool
+	// SemanticAttributes adds the semantic convention attributes of each row's table.
+	SemanticAttributes bool
 	// MaxRows is the service's row cap: every page asks for at most this many rows.
 	MaxRows int
 	// BatchSize is how many records go to the pipeline at once (a batch is cut where the key changes).

@@ -92,10 +92,12 @@ func newHarness(t *testing.T, o options, api *fakeAPI, next consumer.Logs) *harn
 		Policy:             watermark.Policy{Lookback: time.Hour, IngestionDelay: 5 * time.Minute},
 		Selection:          watermark.Selection{TimestampColumn: "Timestamp", IngestionTime: o.ingestionTime},
 		ResourceAttributes: map[string]string{"com.splunk.sourcetype": "defender:process"},
+		Table:              "DeviceProcessEvents",
 	}, Settings{
 		Tenant:              tenant,
 		ColumnsInAttributes: o.columnsIn != "body",
 		ColumnsInBody:       o.columnsIn != "",
+		SemanticAttributes:  true,
 		MaxRows:             cmpOr(o.maxRows, 1000),
 		BatchSize:           cmpOr(o.batchSize, 1),
 		Retry: configretry.BackOffConfig{
@@ -359,16 +361,20 @@ func TestIngestionTimeWindows(t *testing.T) {
 	assert.Equal(t, `{"watermark":"2026-11-26T11:55:00.0000000Z"}`, h.storage.Value(checkpointKey))
 }
 
+// TestRecordsCarryTheRow checks each place records can carry the row's columns, beside the table's
+// name, the event id and the semantic attributes.
 func TestRecordsCarryTheRow(t *testing.T) {
 	row := map[string]any{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": int64(1)}
+	semantic := map[string]any{"process.pid": int64(1)}
+	both := map[string]any{"Timestamp": "2026-11-26T11:30:00.0000001Z", "ProcessId": int64(1), "process.pid": int64(1)}
 	tests := []struct {
 		name                     string
 		columnsIn                string
-		wantAttributes, wantBody map[string]any // a nil wantBody: the body is empty
+		wantAttributes, wantBody map[string]any // a nil wantBody: the body is empty; attributes without the uid
 	}{
-		{name: "columns in the attributes", wantAttributes: row},
-		{name: "columns in the body", columnsIn: "body", wantAttributes: map[string]any{}, wantBody: row},
-		{name: "columns in both", columnsIn: "both", wantAttributes: row, wantBody: row},
+		{name: "columns in the attributes", wantAttributes: both},
+		{name: "columns in the body", columnsIn: "body", wantAttributes: semantic, wantBody: row},
+		{name: "columns in both", columnsIn: "both", wantAttributes: both, wantBody: row},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,7 +392,11 @@ func TestRecordsCarryTheRow(t *testing.T) {
 			scope := resourceLogs.ScopeLogs().At(0)
 			assert.Equal(t, metadata.ScopeName, scope.Scope().Name())
 			record := scope.LogRecords().At(0)
-			assert.Equal(t, tt.wantAttributes, record.Attributes().AsRaw())
+			assert.Equal(t, "DeviceProcessEvents", record.EventName())
+			attributes := record.Attributes().AsRaw()
+			assert.Regexp(t, `^[0-9a-f]{32}$`, attributes["log.record.uid"])
+			delete(attributes, "log.record.uid")
+			assert.Equal(t, tt.wantAttributes, attributes)
 			if tt.wantBody == nil {
 				assert.Equal(t, pcommon.ValueTypeEmpty, record.Body().Type())
 			} else {

@@ -50,7 +50,7 @@ func TestBenchRowIsRealistic(t *testing.T) {
 	schema, row := benchRow(t)
 	c := NewConverter(schema, "Timestamp", "Timestamp")
 	attrs := pcommon.NewMap()
-	out, err := c.Convert(row, attrs)
+	out, err := c.Convert(row, attrs, attrs)
 	if err != nil || len(schema) != 70 || attrs.Len() != 70 || out.Mismatched != 0 || out.Timestamp.Nanosecond() != 766435600 {
 		t.Fatalf("bench row: %v, %d columns, %d attributes, %d mismatched, timestamp %v",
 			err, len(schema), attrs.Len(), out.Mismatched, out.Timestamp)
@@ -66,7 +66,7 @@ func BenchmarkConvert(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		attrs := pcommon.NewMap()
-		if _, err := c.Convert(row, attrs); err != nil {
+		if _, err := c.Convert(row, attrs, attrs); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -91,7 +91,7 @@ func BenchmarkConvertPrefilled(b *testing.B) {
 	for b.Loop() {
 		attrs := pcommon.NewMap()
 		attrs.PutStr("query.name", "process-events")
-		if _, err := c.Convert(row, attrs); err != nil {
+		if _, err := c.Convert(row, attrs, attrs); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,6 +4,7 @@
 package rowconv
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -43,6 +44,12 @@ type Converter struct {
 	nested jsonscan.Scanner
 	// scratch holds strings of nested values while they are read.
 	scratch []byte
+
+	// tables says each row's table, when ForTable was called; idInput and compacted are the
+	// scratch space of event ids.
+	tables    *tableRows
+	idInput   []byte
+	compacted bytes.Buffer
 }
 
 type column struct {
@@ -83,6 +90,8 @@ type Outcome struct {
 	// Key is the key column's datetime (see NewConverter), zero like Timestamp.
 	Key        time.Time
 	Mismatched int // values that did not fit their column's type (kept as strings, never dropped)
+	// Table is the row's table, once ForTable was called: empty when it is not known.
+	Table string
 }
 
 // NewConverter resolves each Schema column's type once. timestampColumn names the column holding
@@ -143,13 +152,15 @@ func (c *Converter) UnknownTypes() []string {
 }
 
 // Convert reads the row object at the start of data (which may go on past it: the decoder hands
-// over its buffer) and writes its columns as typed attributes into attrs; Outcome tells the row's
-// length, timestamp and key. Attributes follow the Schema's order; members the Schema does not
-// list follow in the row's order, typed by their JSON value; null and missing columns are
-// omitted. data is only read during the call. When data ends inside the row the error matches
-// io.ErrUnexpectedEOF and attrs is untouched, so the caller can call again with more text; any
-// other error means the row is not one JSON object, and attrs may then hold part of it.
-func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
+// over its buffer) and writes its columns as typed values into columns; Outcome tells the row's
+// length, timestamp and key. Columns follow the Schema's order; members the Schema does not list
+// follow in the row's order, typed by their JSON value; null and missing columns are omitted. Once
+// ForTable was called, the row's event id and semantic attributes go into attributes (which may be
+// columns itself) and Outcome names its table. data is only read during the call. When data ends
+// inside the row the error matches io.ErrUnexpectedEOF and neither map is touched, so the caller
+// can call again with more text; any other error means the row is not one JSON object, and columns
+// may then hold part of it.
+func (c *Converter) Convert(data []byte, columns, attributes pcommon.Map) (Outcome, error) {
 	if err := c.scanRow(data); err != nil {
 		return Outcome{}, err
 	}
@@ -159,14 +170,14 @@ func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
 	// them, which is about as long as the record.
 	c.text = string(c.arena)
 	out := Outcome{Len: len(c.row)}
-	if attrs.Len() == 0 && len(c.cols) > 0 {
-		c.fillEmpty(attrs, &out) // the usual case, a new log record
+	if columns.Len() == 0 && len(c.cols) > 0 {
+		c.fillEmpty(columns, &out) // the usual case, a new log record
 	} else {
-		// attrs already holds attributes: Put, which overwrites an existing key of the same name.
-		attrs.EnsureCapacity(attrs.Len() + len(c.cols) + len(c.extra))
+		// columns already holds values: Put, which overwrites an existing key of the same name.
+		columns.EnsureCapacity(columns.Len() + len(c.cols) + len(c.extra))
 		for i, v := range c.values {
 			if v.kind > jsonscan.Null {
-				c.setColumn(i, v, attrs.PutEmpty(c.cols[i].name), &out)
+				c.setColumn(i, v, columns.PutEmpty(c.cols[i].name), &out)
 			}
 		}
 	}
@@ -175,8 +186,11 @@ func (c *Converter) Convert(data []byte, attrs pcommon.Map) (Outcome, error) {
 		if m.value.kind == jsonscan.Null {
 			continue
 		}
-		c.setTyped(attrs.PutEmpty(name), kindUnknown, m.value)
+		c.setTyped(columns.PutEmpty(name), kindUnknown, m.value)
 		c.recordTimes(c.timestamp.isMember(name), c.key.isMember(name), m.value, &out)
+	}
+	if c.tables != nil {
+		out.Table = c.addTableAttributes(attributes)
 	}
 	c.text, c.row = "", nil // neither is the converter's to keep
 	return out, nil

@@ -382,7 +382,7 @@ func TestConvert(t *testing.T) {
 				if path == "prefilled" {
 					attrs.PutStr("pre", "kept")
 				}
-				out, err := c.Convert([]byte(tc.row), attrs)
+				out, err := c.Convert([]byte(tc.row), attrs, attrs)
 				require.NoError(t, err)
 				raw := attrs.AsRaw()
 				var keys []string
@@ -416,7 +416,7 @@ func TestConvert(t *testing.T) {
 func convert(t *testing.T, schema []huntingapi.Column, row string) (pcommon.Map, Outcome) {
 	t.Helper()
 	attrs := pcommon.NewMap()
-	out, err := NewConverter(schema, "", "").Convert([]byte(row), attrs)
+	out, err := NewConverter(schema, "", "").Convert([]byte(row), attrs, attrs)
 	require.NoError(t, err)
 	return attrs, out
 }
@@ -463,7 +463,7 @@ func TestConvertOverwritesExistingKeyAndKeepsOthers(t *testing.T) {
 	attrs := pcommon.NewMap()
 	attrs.PutStr("query.name", "q1")
 	attrs.PutStr("A", "stale")
-	_, err := NewConverter(cols("A", "long"), "", "").Convert([]byte(`{"A":5}`), attrs)
+	_, err := NewConverter(cols("A", "long"), "", "").Convert([]byte(`{"A":5}`), attrs, attrs)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"query.name": "q1", "A": int64(5)}, attrs.AsRaw())
 }
@@ -485,7 +485,7 @@ func TestDuplicateSchemaColumnFirstWins(t *testing.T) {
 		if prefilled {
 			attrs.PutStr("pre", "x")
 		}
-		out, err := c.Convert([]byte(`{"A":7,"B":true}`), attrs)
+		out, err := c.Convert([]byte(`{"A":7,"B":true}`), attrs, attrs)
 		require.NoError(t, err)
 		raw := attrs.AsRaw()
 		delete(raw, "pre")
@@ -507,7 +507,7 @@ func TestConvertReusesItsScratchSpace(t *testing.T) {
 	}
 	for _, r := range rows {
 		attrs := pcommon.NewMap()
-		_, err := c.Convert([]byte(r.row), attrs)
+		_, err := c.Convert([]byte(r.row), attrs, attrs)
 		require.NoError(t, err)
 		assert.Equal(t, r.want, attrs.AsRaw(), r.row)
 	}
@@ -542,7 +542,7 @@ func TestConvertRowsWithDifferentNullColumns(t *testing.T) {
 				want[name] = int64(nulls*10 + i)
 			}
 			attrs := pcommon.NewMap()
-			_, err := c.Convert([]byte("{"+strings.Join(members, ",")+"}"), attrs)
+			_, err := c.Convert([]byte("{"+strings.Join(members, ",")+"}"), attrs, attrs)
 			require.NoError(t, err)
 			var keys []string
 			for k := range attrs.All() {
@@ -567,7 +567,7 @@ func TestConvertRejectsMalformedRows(t *testing.T) {
 		`{"D":` + strings.Repeat("[", jsonscan.MaxDepth+1) + strings.Repeat("]", jsonscan.MaxDepth+1) + `}`,
 		`{"D":` + strings.Repeat(`{"a":`, jsonscan.MaxDepth+1) + "1" + strings.Repeat("}", jsonscan.MaxDepth+1) + `}`,
 	} {
-		_, err := c.Convert([]byte(row), pcommon.NewMap())
+		_, err := c.Convert([]byte(row), pcommon.NewMap(), pcommon.NewMap())
 		assert.ErrorIs(t, err, jsonscan.ErrSyntax, "%q", row)
 	}
 }
@@ -584,19 +584,19 @@ func TestConvertReadsOneRowFromTheBuffer(t *testing.T) {
 	}
 	for _, row := range rows {
 		want := pcommon.NewMap()
-		out, err := c.Convert([]byte(row+`,{"A":"next"}]`), want)
+		out, err := c.Convert([]byte(row+`,{"A":"next"}]`), want, want)
 		require.NoError(t, err, row)
 		assert.Equal(t, len(row), out.Len, row)
 
 		for cut := range len(row) {
 			attrs := pcommon.NewMap()
-			_, err := c.Convert([]byte(row[:cut]), attrs)
+			_, err := c.Convert([]byte(row[:cut]), attrs, attrs)
 			require.ErrorIs(t, err, io.ErrUnexpectedEOF, "%q", row[:cut])
 			assert.NotErrorIs(t, err, jsonscan.ErrSyntax)
 			assert.Zero(t, attrs.Len(), "%q", row[:cut])
 		}
 		again := pcommon.NewMap()
-		_, err = c.Convert([]byte(row), again)
+		_, err = c.Convert([]byte(row), again, again)
 		require.NoError(t, err)
 		assert.Equal(t, want.AsRaw(), again.AsRaw(), "reading cut rows left something behind")
 	}
@@ -630,7 +630,7 @@ func FuzzConvert(f *testing.F) {
 		return json.Valid(text) && bytes.HasPrefix(bytes.TrimLeft(text, " \t\r\n"), []byte("{"))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, err := c.Convert(data, pcommon.NewMap())
+		out, err := c.Convert(data, pcommon.NewMap(), pcommon.NewMap())
 		switch {
 		case err == nil && !isObject(data[:out.Len]):
 			t.Fatalf("Convert(%q) read %q, which encoding/json does not take for an object", data, data[:out.Len])
@@ -665,7 +665,7 @@ func TestConvertScalarAllocations(t *testing.T) {
 		})
 		total := testing.AllocsPerRun(100, func() {
 			attrs := newMap()
-			if _, err := c.Convert(row, attrs); err != nil {
+			if _, err := c.Convert(row, attrs, attrs); err != nil {
 				t.Fatal(err)
 			}
 			allocSink = attrs

@@ -1,0 +1,63 @@
+package tables
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestFromQuery(t *testing.T) {
+	tests := []struct{ query, want string }{
+		{"DeviceProcessEvents", "DeviceProcessEvents"},
+		{"DeviceProcessEvents | where FileName =~ \"cmd.exe\"", "DeviceProcessEvents"},
+		{"\n  // PowerShell children\nDeviceProcessEvents\n| where InitiatingProcessFileName =~ \"powershell.exe\"\n", "DeviceProcessEvents"},
+		{"DeviceNetworkEvents // all of it", "DeviceNetworkEvents"},
+		{"DeviceInfo;", "DeviceInfo"},
+		{"union DeviceProcessEvents, DeviceFileEvents", ""},
+		{"union withsource=$table DeviceProcessEvents, DeviceFileEvents", ""},
+		{"search in (DeviceProcessEvents) \"mimikatz\"", ""},
+		{"let x = 1; DeviceProcessEvents", ""},
+		{"MyFunction()", ""},
+		{"DeviceProcessEvents\n| join DeviceNetworkEvents on DeviceId", "DeviceProcessEvents"},
+		{"", ""},
+		{"// only a comment", ""},
+		{"9Lives", ""},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, FromQuery(tt.query), "query %q", tt.query)
+	}
+}
+
+func TestRoutingNames(t *testing.T) {
+	tests := []struct{ table, dataset, sourcetype string }{
+		{"DeviceProcessEvents", "defender_hunting.device_process_events", "defender:hunting:device_process_events"},
+		{"AADSignInEventsBeta", "defender_hunting.aad_sign_in_events_beta", "defender:hunting:aad_sign_in_events_beta"},
+		{"EmailUrlInfo", "defender_hunting.email_url_info", "defender:hunting:email_url_info"},
+		{"DeviceTvmSoftwareVulnerabilitiesKB", "defender_hunting.device_tvm_software_vulnerabilities_kb", "defender:hunting:device_tvm_software_vulnerabilities_kb"},
+		{"IdentityInfo", "defender_hunting.identity_info", "defender:hunting:identity_info"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.dataset, Dataset(tt.table))
+		assert.Equal(t, tt.sourcetype, SourceType(tt.table))
+	}
+}
+
+// TestEveryKnownTableKeepsTheCommonAttributes checks that each mapped table also gives the
+// attributes of every table, each key once.
+func TestEveryKnownTableKeepsTheCommonAttributes(t *testing.T) {
+	for name := range known {
+		table := Lookup(name)
+		keys := map[string]bool{}
+		for _, a := range table.Attributes {
+			assert.False(t, keys[a.Key], "%s maps %s twice", name, a.Key)
+			keys[a.Key] = true
+		}
+		for _, a := range everyTable {
+			assert.True(t, keys[a.Key], "%s lacks %s", name, a.Key)
+		}
+		assert.Equal(t, name, table.Name)
+	}
+	unknown := Lookup("SomeNewTable")
+	assert.Equal(t, everyTable, unknown.Attributes)
+	assert.Nil(t, unknown.EventID)
+}
