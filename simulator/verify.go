@@ -24,6 +24,7 @@ type otlpLogsRequest struct {
 }
 
 type otlpLogRecord struct {
+	EventName  string         `json:"eventName"`
 	Body       otlpAnyValue   `json:"body"`
 	Attributes []otlpKeyValue `json:"attributes"`
 }
@@ -47,6 +48,12 @@ type otlpAnyValue struct {
 // ReportId was delivered. A record's ReportId is its "ReportId" attribute or,
 // failing that, the "ReportId" key of its kvlist body.
 func ReadDelivered(r io.Reader) (map[int64]int, error) {
+	return ReadDeliveredOf(r, "")
+}
+
+// ReadDeliveredOf is ReadDelivered for the records of one table, those whose
+// event name is table; every record when table is empty.
+func ReadDeliveredOf(r io.Reader, table string) (map[int64]int, error) {
 	delivered := map[int64]int{}
 	decoder := json.NewDecoder(r)
 	for request := 1; ; request++ {
@@ -61,6 +68,9 @@ func ReadDelivered(r io.Reader) (map[int64]int, error) {
 		for _, resource := range logs.ResourceLogs {
 			for _, scope := range resource.ScopeLogs {
 				for _, record := range scope.LogRecords {
+					if table != "" && record.EventName != table {
+						continue
+					}
 					if id, ok := record.reportID(); ok {
 						delivered[id]++
 					}

@@ -26,10 +26,12 @@ func TestMain(m *testing.M) {
 }
 
 // exportedLogs renders ReportIds as the collector's file exporter would.
-func exportedLogs(ids []int64) string {
+// exportedLogs is a file exporter's output holding records of table with the ids, each with its
+// row in the body as the receiver writes it by default.
+func exportedLogs(table string, ids []int64) string {
 	var records []string
 	for _, id := range ids {
-		records = append(records, fmt.Sprintf(`{"attributes":[{"key":"ReportId","value":{"intValue":"%d"}}]}`, id))
+		records = append(records, fmt.Sprintf(`{"eventName":%q,"body":{"kvlistValue":{"values":[{"key":"ReportId","value":{"intValue":"%d"}}]}}}`, table, id))
 	}
 	return `{"resourceLogs":[{"scopeLogs":[{"logRecords":[` + strings.Join(records, ",") + `]}]}]}` + "\n"
 }
@@ -71,20 +73,29 @@ func TestServeThenVerify(t *testing.T) {
 	if len(ids) < 100 {
 		t.Fatalf("only %d events in five minutes at double speed", len(ids))
 	}
+	later, err := fetchGroundTruth(ctx, verifyConfig{url: url, caFile: caFile, table: config.table, from: to})
+	if err != nil || len(later) == 0 {
+		t.Fatalf("no events after the window: %v", err)
+	}
+	const unknownID = -7
 
 	tests := []struct {
 		name      string
 		delivered []int64
+		others    []int64 // records of another table, with the same ids: not counted
 		status    int
 		report    simulator.Report
 	}{
-		{"every event once", ids, exitOK, simulator.Report{Expected: len(ids), Delivered: len(ids)}},
-		{"one missing, one twice", append([]int64{ids[1]}, ids[1:]...), exitMismatch, simulator.Report{Expected: len(ids), Delivered: len(ids) - 1, Missing: 1, Duplicated: 1}},
+		{"every event once", ids, nil, exitOK, simulator.Report{Expected: len(ids), Delivered: len(ids)}},
+		{"one missing, one twice", append([]int64{ids[1]}, ids[1:]...), nil, exitMismatch, simulator.Report{Expected: len(ids), Delivered: len(ids) - 1, Missing: 1, Duplicated: 1}},
+		{"another table's records and later events are not checked", append([]int64{later[0].ReportID}, ids...), ids[:5], exitOK,
+			simulator.Report{Expected: len(ids), Delivered: len(ids)}},
+		{"an event the table never had", append([]int64{unknownID}, ids...), nil, exitOK, simulator.Report{Expected: len(ids), Delivered: len(ids), Unexpected: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(dir, "exported.json")
-			if err := os.WriteFile(file, []byte(exportedLogs(tt.delivered)), 0o600); err != nil {
+			if err := os.WriteFile(file, []byte(exportedLogs(config.table, tt.delivered)+exportedLogs("DeviceProcessEvents", tt.others)), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			var out, errOut strings.Builder

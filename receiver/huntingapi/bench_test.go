@@ -23,9 +23,12 @@ import (
 // BenchmarkResponse measures one response body turned into log records several ways, in one run so
 // that their ratios can be read off together (see docs/performance.md):
 //
-//   - ours: the client's streaming decoder and the row converter, as the receiver runs them with
-//     columns_in: attributes (the default) or body: each row into one map of a new record;
-//   - ours-both: the same with columns_in: both, the columns copied from the body into the
+//   - ours: the client's streaming decoder and the row converter, with the columns in the
+//     attributes and nothing else: each row into one map of a new record;
+//   - ours-body: the same into the body's map (columns_in: body);
+//   - ours-uid: ours-body with each record's table and event id (log.record.uid);
+//   - ours-default: ours-uid with the semantic attributes too: the receiver's default record;
+//   - ours-both: ours with columns_in: both, the columns copied from the body into the
 //     attributes as the poller does: what the second map costs;
 //   - baseline: the naive way, encoding/json into map[string]any, then each map into attributes
 //     with the same typing rules;
@@ -38,7 +41,9 @@ import (
 // Each reports ns/row, MB/s of response JSON, allocs/row and B/row (bytes allocated per row). A last
 // line, "ratios", reports ours against the targets: baseline-time/ours (>= 4), ours-time/floor
 // against each floor (<= 2.5) and ours-allocs/baseline (<= 0.25), and the same for
-// ours-both against the faster floor and the baseline. A time-based -benchtime gives the
+// ours-both against the faster floor and the baseline; it also reports what the default record
+// adds per row: the event id (uid-ns/row, ours-uid less ours-body) and the semantic attributes
+// (semantic-ns/row, ours-default less ours-uid), and ours-default against ours. A time-based -benchtime gives the
 // 1,000-row passes hundreds of iterations and the 100,000-row ones a few:
 //
 //	go test ./receiver/huntingapi -run '^$' -bench BenchmarkResponse -benchtime 2s
@@ -53,8 +58,11 @@ func BenchmarkResponse(b *testing.B) {
 			// prepare returns the timed pass over body.
 			prepare func(body []byte) func() error
 		}{
-			{"ours", over(decodeToRecords(false))},
-			{"ours-both", over(decodeToRecords(true))},
+			{"ours", over(decodeToRecords(recordShape{attributes: true}))},
+			{"ours-body", over(decodeToRecords(recordShape{body: true}))},
+			{"ours-uid", over(decodeToRecords(recordShape{body: true, table: true}))},
+			{"ours-default", over(decodeToRecords(recordShape{body: true, table: true, semantic: true}))},
+			{"ours-both", over(decodeToRecords(recordShape{attributes: true, body: true}))},
 			{"baseline", over(naiveDecodeToRecords)},
 			{"floor-jsontext", over(tokenizeOnly)},
 			{"floor-jsonscan", over(checkOnly)},
@@ -78,6 +86,11 @@ func BenchmarkResponse(b *testing.B) {
 			b.ReportMetric(baseline.ns/both.ns, "baseline-time/ours-both")
 			b.ReportMetric(both.ns/jsonscanFloor.ns, "ours-both-time/floor-jsonscan")
 			b.ReportMetric(both.allocs/baseline.allocs, "ours-both-allocs/baseline")
+			if body, uid, def := results["ours-body"], results["ours-uid"], results["ours-default"]; def.ns > 0 {
+				b.ReportMetric(uid.ns-body.ns, "uid-ns/row")
+				b.ReportMetric(def.ns-uid.ns, "semantic-ns/row")
+				b.ReportMetric(def.ns/ours.ns, "ours-default-time/ours")
+			}
 		})
 	}
 }
@@ -138,51 +151,63 @@ func (r *recordBatches) next() plog.LogRecord {
 	return r.records.AppendEmpty()
 }
 
-// recordSink is ours: each row is converted straight into a new record's attributes, or with both
-// into its body and copied from there into its attributes, as the poller does.
+// recordShape is what a record holds besides its timestamp: the columns in the attributes, the
+// body or both, and with table the table's name and event id (and semantic attributes).
+type recordShape struct {
+	attributes, body bool
+	table, semantic  bool
+}
+
+// recordSink is ours: each row is converted straight into a new record as the poller does: into its
+// attributes or its body, with both copied from the body into the attributes.
 type recordSink struct {
 	recordBatches
 	converter *rowconv.Converter
 	scratch   plog.LogRecord
-	both      bool
+	shape     recordShape
 }
 
 func (s *recordSink) Schema(columns []huntingapi.Column) error {
 	s.converter = rowconv.NewConverter(columns, "Timestamp", "Timestamp")
+	if s.shape.table {
+		s.converter.ForTable("DeviceProcessEvents", s.shape.semantic)
+	}
 	return nil
 }
 
 // Row converts into a scratch record, as the poller does, so that a row cut off by the decoder's
 // buffer leaves no record behind.
 func (s *recordSink) Row(data []byte) (int, error) {
-	columns := s.scratch.Attributes()
-	if s.both {
+	attributes := s.scratch.Attributes()
+	columns := attributes
+	if s.shape.body {
 		columns = s.scratch.Body().SetEmptyMap()
 	}
-	out, err := convertRow(s.converter, data, columns)
+	out, err := convertRow(s.converter, data, columns, attributes)
 	if err != nil {
 		return 0, err
 	}
 	s.scratch.SetTimestamp(pcommon.NewTimestampFromTime(out.Timestamp))
-	if s.both {
-		columns.CopyTo(s.scratch.Attributes())
+	s.scratch.SetEventName(out.Table)
+	if s.shape.body && s.shape.attributes {
+		columns.CopyTo(attributes)
 	}
 	s.scratch.MoveTo(s.next())
 	return out.Len, nil
 }
 
 // convertRow converts the row at the start of data as a ResultHandler must.
-func convertRow(c *rowconv.Converter, data []byte, attrs pcommon.Map) (rowconv.Outcome, error) {
-	out, err := c.Convert(data, attrs, attrs)
+func convertRow(c *rowconv.Converter, data []byte, columns, attributes pcommon.Map) (rowconv.Outcome, error) {
+	out, err := c.Convert(data, columns, attributes)
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return out, huntingapi.ErrIncompleteRow
 	}
 	return out, err
 }
 
-func decodeToRecords(both bool) func(body []byte) error {
+func decodeToRecords(shape recordShape) func(body []byte) error {
 	return func(body []byte) error {
-		sink := &recordSink{scratch: plog.NewLogRecord(), both: both}
+		sink := &recordSink{scratch: plog.NewLogRecord(), shape: shape}
 		_, err := huntingapi.DecodeResponse(bytes.NewReader(body), sink)
 		return err
 	}
@@ -322,7 +347,7 @@ func (c *recordCollector) Schema(columns []huntingapi.Column) error {
 
 func (c *recordCollector) Row(data []byte) (int, error) {
 	attrs := pcommon.NewMap()
-	out, err := convertRow(c.converter, data, attrs)
+	out, err := convertRow(c.converter, data, attrs, attrs)
 	if err != nil {
 		return 0, err
 	}
