@@ -73,14 +73,7 @@ func newPageDelivery(ctx context.Context, p *Poller, page watermark.Window, limi
 func (d *pageDelivery) newBatch() {
 	d.batch = plog.NewLogs()
 	resourceLogs := d.batch.ResourceLogs().AppendEmpty()
-	resource := resourceLogs.Resource().Attributes()
-	q := d.p.query
-	resource.EnsureCapacity(2 + len(q.ResourceAttributes))
-	for k, v := range q.ResourceAttributes {
-		resource.PutStr(k, v)
-	}
-	resource.PutStr(attrTenantID, d.p.settings.Tenant)
-	resource.PutStr(attrQueryName, q.Name)
+	d.p.resource.CopyTo(resourceLogs.Resource().Attributes())
 	scopeLogs := resourceLogs.ScopeLogs().AppendEmpty()
 	scopeLogs.Scope().SetName(metadata.ScopeName)
 	d.records = scopeLogs.LogRecords()

@@ -5,10 +5,13 @@ package poller
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -85,16 +88,26 @@ type Poller struct {
 	lastFailure failure
 	// warnedTypes are the unknown Schema types already logged.
 	warnedTypes map[string]bool
+	// resource holds the attributes of every batch's resource, in a fixed order: each batch copies it.
+	resource pcommon.Map
 }
 
 // New returns a poller for q.
 func New(q Query, s Settings) *Poller {
+	resource := pcommon.NewMap()
+	resource.EnsureCapacity(2 + len(q.ResourceAttributes))
+	for _, k := range slices.Sorted(maps.Keys(q.ResourceAttributes)) {
+		resource.PutStr(k, q.ResourceAttributes[k])
+	}
+	resource.PutStr(attrTenantID, s.Tenant)
+	resource.PutStr(attrQueryName, q.Name)
 	return &Poller{
 		query:       q,
 		settings:    s,
 		logger:      s.Logger.With(zap.String("query", q.Name)),
 		queryAttr:   metric.WithAttributeSet(attribute.NewSet(attribute.String("query", q.Name))),
 		warnedTypes: map[string]bool{},
+		resource:    resource,
 	}
 }
 
