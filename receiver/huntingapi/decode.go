@@ -27,8 +27,9 @@ type decoder struct {
 	scan jsonscan.Scanner
 	key  []byte
 
-	stats      Stats
-	schemaSeen bool
+	stats       Stats
+	schemaSeen  bool
+	resultsSeen bool
 	early      [][]byte // rows that came before the Schema, held until it is known
 }
 
@@ -49,6 +50,10 @@ func decodeWithBuffer(r io.Reader, h ResultHandler, size int) (Stats, error) {
 	}
 	if !d.schemaSeen {
 		return d.stats, errors.New("the response has no Schema")
+	}
+	// A response without its rows is not an empty page: taking it for one would commit the window.
+	if !d.resultsSeen {
+		return d.stats, errors.New("the response has no Results")
 	}
 	return d.stats, nil
 }
@@ -106,6 +111,7 @@ func (d *decoder) member(key string) error {
 		if err := d.results(); err != nil {
 			return fmt.Errorf("Results: %w", err)
 		}
+		d.resultsSeen = true
 		return nil
 	default:
 		return d.in.next(jsonscan.ValueLen)
