@@ -27,6 +27,9 @@ const (
 // errPipelineRefused marks a retryable refusal by the pipeline.
 var errPipelineRefused = errors.New("pipeline refused the records")
 
+// errBadKey marks a row whose key (the column the window is cut on) the page cannot be ordered by.
+var errBadKey = errors.New("the query's rows cannot be windowed")
+
 // pageDelivery is the API client's ResultHandler for one page. Rows arrive sorted on the key column
 // (the window's column); each becomes a log record, and records go to the pipeline in batches that
 // end where the key changes, so that after a batch is accepted the watermark can move to the batch's
@@ -134,8 +137,10 @@ func (d *pageDelivery) Row(data []byte) (int, error) {
 	}
 
 	key := outcome.Key
-	// A row without a key cannot be ordered: it stays in the current group.
-	if !key.IsZero() && !key.Equal(d.lastKey) {
+	if err := d.checkKey(key); err != nil {
+		return 0, err
+	}
+	if !key.Equal(d.lastKey) {
 		if d.records.Len() >= d.p.settings.BatchSize {
 			if err := d.flush(d.lastKey); err != nil {
 				return 0, err
@@ -145,6 +150,24 @@ func (d *pageDelivery) Row(data []byte) (int, error) {
 	}
 	record.MoveTo(d.records.AppendEmpty())
 	return outcome.Len, nil
+}
+
+// checkKey refuses a row whose key cannot be where the page's query put it: missing or not a
+// datetime, outside the page, or before the row read last. The watermark moves to keys: committing
+// such a one would ask for year 1 again forever, or for nothing until 9999, or past rows not yet
+// delivered. The page fails instead, and with it the poll, visibly.
+func (d *pageDelivery) checkKey(key time.Time) error {
+	column := d.p.query.Selection.KeyColumn()
+	switch {
+	case key.IsZero():
+		return fmt.Errorf("%w: row %d of the page has no datetime in %s, which the page is ordered by", errBadKey, d.rows, column)
+	case !key.After(d.page.Start) || key.After(d.page.End):
+		return fmt.Errorf("%w: row %d has %s %s, outside the page", errBadKey, d.rows, column, watermark.FormatDatetime(key))
+	case key.Before(d.lastKey):
+		return fmt.Errorf("%w: row %d has %s %s, before the row read before it (%s): the rows are not in order",
+			errBadKey, d.rows, column, watermark.FormatDatetime(key), watermark.FormatDatetime(d.lastKey))
+	}
+	return nil
 }
 
 // finish delivers what is left of a page that was read to its end and commits up to where the page

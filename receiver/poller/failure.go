@@ -66,6 +66,9 @@ func classify(err error) failure {
 		return failureQuery
 	case errors.Is(err, errPipelineRefused):
 		return failurePipeline
+	case errors.Is(err, errBadKey):
+		// The same query on the same data gives the same rows: it waits for the next interval.
+		return failureQuery
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return failureTimeout
 	default:

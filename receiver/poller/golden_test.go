@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -107,12 +108,15 @@ var goldenShapes = []struct {
 
 // TestGolden serves each documented response from an HTTP server at its API's path, runs one poll
 // through the real API client (its decoder) and the poller's page delivery, and compares what the
-// pipeline received with testdata/golden/<input>.<shape>.yaml.
+// pipeline received with testdata/golden/<input>.<shape>.yaml. The documented query sorts its rows
+// newest first; the receiver appends `sort by Timestamp asc`, so the service answers the
+// receiver with the same rows oldest first, and that is what is served.
 func TestGolden(t *testing.T) {
 	for _, in := range goldenInputs {
 		require.Equal(t, in.table, tables.FromQuery(in.query), "the table the receiver derives from the query")
-		body, err := os.ReadFile(filepath.Join(goldenDir, in.name+".response.json"))
+		documented, err := os.ReadFile(filepath.Join(goldenDir, in.name+".response.json"))
 		require.NoError(t, err)
+		body := oldestFirst(t, documented)
 		for _, shape := range goldenShapes {
 			t.Run(in.name+"/"+shape.name, func(t *testing.T) {
 				server := &documentedAPI{t: t, path: in.path, body: body}
@@ -234,6 +238,53 @@ func (d *documentedAPI) received() []huntingapi.Request {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]huntingapi.Request(nil), d.requests...)
+}
+
+// oldestFirst is body with its Results sorted by Timestamp, oldest first, each row's text kept.
+func oldestFirst(t *testing.T, body []byte) []byte {
+	var response map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(body, &response))
+	resultsKey := "Results"
+	if _, ok := response[resultsKey]; !ok {
+		resultsKey = "results" // Graph's spelling
+	}
+	var rows []json.RawMessage
+	require.NoError(t, json.Unmarshal(response[resultsKey], &rows))
+	timestamp := func(row json.RawMessage) string {
+		var r struct{ Timestamp string }
+		require.NoError(t, json.Unmarshal(row, &r))
+		return r.Timestamp
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return timestamp(rows[i]) < timestamp(rows[j]) })
+	sorted, err := json.Marshal(rows)
+	require.NoError(t, err)
+	response[resultsKey] = sorted
+	out, err := json.Marshal(response)
+	require.NoError(t, err)
+	return out
+}
+
+// TestDocumentedOrderIsRefused serves the documented responses as they are, newest first, which
+// the service never answers to the receiver's query: the page fails, and nothing is delivered or
+// committed, rather than a watermark moving past rows that were not delivered yet.
+func TestDocumentedOrderIsRefused(t *testing.T) {
+	for _, in := range goldenInputs {
+		t.Run(in.name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(goldenDir, in.name+".response.json"))
+			require.NoError(t, err)
+			httpServer := httptest.NewServer(&documentedAPI{t: t, path: in.path, body: body})
+			defer httpServer.Close()
+			sink := new(consumertest.LogsSink)
+			p, storage := newGoldenPoller(t, in, false, true, huntingapi.NewClient(httpServer.Client(), httpServer.URL, in.api), sink)
+			p.loadCheckpoint(t.Context())
+			err = p.poll(t.Context())
+			require.ErrorIs(t, err, errBadKey)
+			assert.ErrorContains(t, err, "the rows are not in order")
+			assert.Equal(t, failureQuery, classify(err))
+			assert.Zero(t, sink.LogRecordCount())
+			assert.Empty(t, storage.Value("watermark/"+goldenTenant+"/processes"))
+		})
+	}
 }
 
 // delivered is every batch the pipeline received, in order, as one plog.Logs: each batch is one

@@ -128,11 +128,18 @@ func (p *Poller) Run(ctx context.Context) {
 
 func (p *Poller) loadCheckpoint(ctx context.Context) {
 	wm, err := p.settings.Store.Load(ctx, p.query.Name)
-	p.watermark = p.query.Policy.Initial(p.settings.Now())
+	now := p.settings.Now()
+	p.watermark = p.query.Policy.Initial(now)
 	switch {
 	case err != nil:
 		p.logger.Error("Cannot use the stored checkpoint; starting from the lookback window instead",
 			zap.Error(err), zap.Duration("lookback", p.query.Policy.Lookback))
+	case wm.After(now):
+		// No window can end after now: a later watermark is not one this receiver committed, and
+		// trusting it would stop the query until then, silently.
+		p.logger.Error("The stored checkpoint is later than now; not trusted: starting from the lookback window instead",
+			zap.String("watermark", watermark.FormatDatetime(wm)), zap.String("now", watermark.FormatDatetime(now)),
+			zap.Duration("lookback", p.query.Policy.Lookback))
 	case wm.IsZero():
 		p.logger.Info("No checkpoint stored; starting from the lookback window",
 			zap.Duration("lookback", p.query.Policy.Lookback))

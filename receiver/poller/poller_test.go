@@ -294,6 +294,13 @@ func TestPollDeliversEveryRowOnce(t *testing.T) {
 			wantCheckpoint: windowEnd,
 		},
 		{
+			name:           "a checkpoint later than now is not trusted: the lookback instead",
+			options:        options{stored: map[string][]byte{checkpointKey: []byte(`{"watermark":"9999-12-31T23:59:59.9999999Z"}`)}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
 			name:         "a checkpoint that cannot be saved: rows still delivered, the poll reports it",
 			options:      options{storageSetErr: errors.New("disk full")},
 			wantErr:      `saving the checkpoint of query "procs": disk full`,
