@@ -234,7 +234,11 @@ func (p *Poller) deliver(ctx context.Context, logs plog.Logs, n int) error {
 		p.settings.Telemetry.DefenderHuntingRecordsDropped.Add(ctx, int64(n), p.queryAttr)
 		p.logger.Error("Pipeline refused records permanently; they are dropped", zap.Int("records", n), zap.Error(err))
 		return nil
+	case ctx.Err() != nil:
+		return ctx.Err() // the receiver is shutting down
 	default:
-		return fmt.Errorf("%w (%d records): %w", errPipelineRefused, n, err)
+		// %v, not %w: a refusal that wraps context.Canceled (an exporter's own cancellation) must not
+		// be taken for the receiver shutting down, which would end the poll without a word.
+		return fmt.Errorf("%w (%d records): %v", errPipelineRefused, n, err)
 	}
 }

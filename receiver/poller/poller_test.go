@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -220,6 +221,13 @@ func TestPollDeliversEveryRowOnce(t *testing.T) {
 			wantErr:        "queue full",
 			wantAccepted:   map[string]int{"1": 1},
 			wantCheckpoint: first,
+		},
+		{
+			name:           "a refusal that wraps context.Canceled is a refusal, not a shutdown: retried",
+			consumer:       &scriptedConsumer{errs: []error{nil, fmt.Errorf("exporter: %w", context.Canceled)}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000), pageQuery(first, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
 		},
 		{
 			name:           "refused for good: dropped and committed past",
