@@ -86,6 +86,7 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 			Selection: watermark.Selection{
 				TimestampColumn: q.TimestampColumn,
 				IngestionTime:   q.Watermark == WatermarkIngestionTime,
+				OneTable:        tables.ReadsOnlyItsTable(q.Query),
 			},
 			ResourceAttributes: routing(table, q.ResourceAttributes),
 			Table:              table,

@@ -30,7 +30,7 @@ type decoder struct {
 	stats       Stats
 	schemaSeen  bool
 	resultsSeen bool
-	early      [][]byte // rows that came before the Schema, held until it is known
+	early       [][]byte // rows that came before the Schema, held until it is known
 }
 
 // decodeResponse reads a whole response, handing its Schema and then each row to h.

@@ -172,7 +172,7 @@ func newGoldenPoller(t *testing.T, in goldenInput, inAttributes, inBody bool, ru
 		Text:      in.query,
 		Interval:  5 * time.Minute,
 		Policy:    watermark.Policy{Lookback: time.Hour, IngestionDelay: 5 * time.Minute},
-		Selection: watermark.Selection{TimestampColumn: "Timestamp"},
+		Selection: watermark.Selection{TimestampColumn: "Timestamp", OneTable: tables.ReadsOnlyItsTable(in.query)},
 		// The routing defaults the receiver computes for the table (receiver.go's routing, with no
 		// resource_attributes configured): the poller only adds what it is given.
 		ResourceAttributes: map[string]string{

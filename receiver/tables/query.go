@@ -48,3 +48,43 @@ func identifierLength(s string) int {
 	}
 	return len(s)
 }
+
+// otherRows are KQL words that bring rows of other tables (or of the same table, again) into a
+// query, or that a Timespan could otherwise reach beyond its first table's rows.
+var otherRows = map[string]bool{
+	"join": true, "lookup": true, "union": true, "let": true, "materialize": true, "toscalar": true,
+	"invoke": true, "evaluate": true, "as": true, "fork": true, "facet": true, "find": true,
+	"search": true, "externaldata": true, "datatable": true, "range": true, "table": true,
+	"database": true, "cluster": true, "workspace": true, "view": true, "scan": true,
+}
+
+// ReadsOnlyItsTable reports whether query reads one table and nothing else: it starts with the
+// table's name (see FromQuery), uses none of the operators and functions that bring in other rows
+// (join, lookup, union, a let, a subquery in parentheses, ...). Only for such a query can a time
+// range on the table's Timestamp, such as Graph's Timespan, not change which rows come back. It is
+// conservative: a word in a string literal counts too, and costs only the hint.
+func ReadsOnlyItsTable(query string) bool {
+	if FromQuery(query) == "" {
+		return false
+	}
+	depth := 0
+	for i := 0; i < len(query); {
+		switch c := query[i]; {
+		case c == '(':
+			depth++
+		case c == ')':
+			depth = max(depth-1, 0)
+		case c == '|' && depth > 0:
+			return false // a subquery
+		case identifierLength(query[i:]) > 0:
+			n := identifierLength(query[i:])
+			if otherRows[strings.ToLower(query[i:i+n])] {
+				return false
+			}
+			i += n
+			continue
+		}
+		i++
+	}
+	return true
+}

@@ -28,6 +28,30 @@ func TestFromQuery(t *testing.T) {
 	}
 }
 
+func TestReadsOnlyItsTable(t *testing.T) {
+	tests := []struct {
+		query string
+		want  bool
+	}{
+		{"DeviceProcessEvents", true},
+		{"DeviceProcessEvents\n| where FileName in~ (\"cmd.exe\", \"powershell.exe\")\n| project Timestamp, FileName, ReportId", true},
+		{"DeviceNetworkEvents | extend Port = tostring(RemotePort) | where ActionType == \"ConnectionSuccess\"", true},
+		{"DeviceProcessEvents | join kind=inner (DeviceNetworkEvents) on DeviceId", false},
+		{"DeviceProcessEvents | lookup DeviceInfo on DeviceId", false},
+		{"DeviceProcessEvents | where DeviceId in ((DeviceInfo | where OSPlatform == \"Windows10\" | project DeviceId))", false},
+		{"DeviceProcessEvents | where DeviceId in (DeviceInfo | project DeviceId)", false},
+		{"DeviceProcessEvents | where FileName == toscalar(DeviceFileEvents | take 1 | project FileName)", false},
+		{"DeviceProcessEvents | union DeviceFileEvents", false},
+		{"DeviceProcessEvents | JOIN DeviceInfo on DeviceId", false},
+		{"let x = 1; DeviceProcessEvents", false},
+		{"union DeviceProcessEvents, DeviceFileEvents", false},
+		{"DeviceProcessEvents | where ProcessCommandLine has \"join\"", false}, // conservative: the hint is left out
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, ReadsOnlyItsTable(tt.query), "query %q", tt.query)
+	}
+}
+
 func TestRoutingNames(t *testing.T) {
 	tests := []struct{ table, dataset, sourcetype string }{
 		{"DeviceProcessEvents", "defender_hunting.device_process_events", "defender:hunting:device_process_events"},

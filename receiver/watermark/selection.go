@@ -18,6 +18,9 @@ type Selection struct {
 	TimestampColumn string
 	// IngestionTime selects ingestion-time mode.
 	IngestionTime bool
+	// OneTable says that the query reads its table's rows and no others (see
+	// tables.ReadsOnlyItsTable): only then is Graph's Timespan sent.
+	OneTable bool
 }
 
 // KeyColumn is the column whose value orders the rows and bounds the window.
@@ -56,11 +59,14 @@ func (s Selection) Apply(query string, w Window, limit int) string {
 const timespanPadding = time.Minute
 
 // Timespan is the Graph API's Timespan hint for a page (ISO 8601 "start/end"): the window, padded.
-// It is given only in event-time mode on the Timestamp column, the Defender tables' time column
-// that a time range applies to; on any other column, or on ingestion time, a range on Timestamp
-// could hide rows the query's own filter selects (a late row's Timestamp lies before its window).
+// It is given only where it cannot change which rows come back: in event-time mode on the Timestamp
+// column, the Defender tables' time column that a time range applies to, for a query that reads
+// only its table. On any other column, or on ingestion time, a range on Timestamp could hide rows
+// the query's own filter selects (a late row's Timestamp lies before its window); and Graph applies
+// it to every table a query reads, so a join, lookup or subquery would see only that range of the
+// other table's rows, where without it (and on the legacy API) they see 30 days.
 func (s Selection) Timespan(w Window) string {
-	if s.IngestionTime || s.TimestampColumn != "Timestamp" {
+	if s.IngestionTime || s.TimestampColumn != "Timestamp" || !s.OneTable {
 		return ""
 	}
 	start := w.Start.Add(-timespanPadding).UTC().Truncate(time.Second)

@@ -130,9 +130,10 @@ func TestSelectionTimespan(t *testing.T) {
 		selection Selection
 		want      string
 	}{
-		{"event time on Timestamp: the window, padded", Selection{TimestampColumn: "Timestamp"}, "2026-11-26T09:59:00Z/2026-11-26T10:06:00Z"},
-		{"another column: no hint", Selection{TimestampColumn: "ProcessCreationTime"}, ""},
-		{"ingestion time: no hint", Selection{TimestampColumn: "Timestamp", IngestionTime: true}, ""},
+		{"event time on Timestamp: the window, padded", Selection{TimestampColumn: "Timestamp", OneTable: true}, "2026-11-26T09:59:00Z/2026-11-26T10:06:00Z"},
+		{"a query that reads other rows too: no hint", Selection{TimestampColumn: "Timestamp"}, ""},
+		{"another column: no hint", Selection{TimestampColumn: "ProcessCreationTime", OneTable: true}, ""},
+		{"ingestion time: no hint", Selection{TimestampColumn: "Timestamp", IngestionTime: true, OneTable: true}, ""},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.selection.Timespan(w), tt.name)
