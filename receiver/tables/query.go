@@ -88,3 +88,46 @@ func ReadsOnlyItsTable(query string) bool {
 	}
 	return true
 }
+
+// Names of the window bounds a query may refer to, for operators that must run after the window is
+// applied: the receiver declares them (see watermark.Selection.Apply) when the query uses them.
+const (
+	WindowStart = "_WindowStart"
+	WindowEnd   = "_WindowEnd"
+)
+
+// rowPickers are the tabular operators that pick or aggregate rows regardless of their time: ahead
+// of the window filter the receiver appends, they run over all the data the service keeps.
+var rowPickers = map[string]bool{
+	"take": true, "limit": true, "top": true, "top-nested": true, "top-hitters": true,
+	"sample": true, "sample-distinct": true, "summarize": true, "distinct": true, "count": true,
+	"make-series": true,
+}
+
+// RowPicker returns the first operator of query that picks or aggregates rows regardless of their
+// time (`| take 100`, `| summarize ...`), or "" for none. A query that refers to the window's
+// bounds (WindowStart, WindowEnd) has placed the window itself, and gets "".
+func RowPicker(query string) string {
+	if RefersToWindow(query) {
+		return ""
+	}
+	for rest := query; ; {
+		i := strings.IndexByte(rest, '|')
+		if i < 0 {
+			return ""
+		}
+		rest = strings.TrimLeft(rest[i+1:], " \t\r\n")
+		n := 0
+		for n < len(rest) && (rest[n] == '-' || identifierLength(rest[n:]) > 0) {
+			n++
+		}
+		if op := strings.ToLower(rest[:n]); rowPickers[op] {
+			return op
+		}
+	}
+}
+
+// RefersToWindow reports whether query uses the window's bounds.
+func RefersToWindow(query string) bool {
+	return strings.Contains(query, WindowStart) || strings.Contains(query, WindowEnd)
+}

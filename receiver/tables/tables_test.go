@@ -52,6 +52,28 @@ func TestReadsOnlyItsTable(t *testing.T) {
 	}
 }
 
+func TestRowPicker(t *testing.T) {
+	tests := []struct{ query, want string }{
+		{"DeviceProcessEvents", ""},
+		{"DeviceProcessEvents | where FileName == \"cmd.exe\" | project Timestamp, FileName", ""},
+		{"DeviceProcessEvents | take 100", "take"},
+		{"DeviceProcessEvents\n|limit 10", "limit"},
+		{"DeviceProcessEvents | TOP 5 by FileSize", "top"},
+		{"DeviceProcessEvents | top-nested 3 of FileName by count()", "top-nested"},
+		{"DeviceProcessEvents | sample 10", "sample"},
+		{"DeviceProcessEvents | summarize count() by FileName", "summarize"},
+		{"DeviceProcessEvents | distinct FileName", "distinct"},
+		{"DeviceProcessEvents | count", "count"},
+		{"DeviceProcessEvents | make-series n = count() on Timestamp step 1h", "make-series"},
+		{"DeviceProcessEvents | join (DeviceInfo | take 1) on DeviceId", "take"},
+		{"DeviceProcessEvents | where Timestamp > _WindowStart and Timestamp <= _WindowEnd | summarize count() by bin(Timestamp, 1m)", ""},
+		{"DeviceProcessEvents | where ProcessCommandLine has \"a|take\"", "take"}, // conservative
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, RowPicker(tt.query), "query %q", tt.query)
+	}
+}
+
 func TestRoutingNames(t *testing.T) {
 	tests := []struct{ table, dataset, sourcetype string }{
 		{"DeviceProcessEvents", "defender_hunting.device_process_events", "defender:hunting:device_process_events"},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/tables"
 )
 
 // IngestionTimeColumn is the column the receiver adds, in ingestion-time mode, holding each row's
@@ -41,9 +43,17 @@ func (s Selection) KeyColumn() string {
 // and for ingestion time it first adds `| extend IngestionTime = ingestion_time()` and uses that
 // column instead. The stages go on new lines after the user's query, so a trailing `//` comment
 // cannot swallow them. Sorting lets a page that reaches limit be resumed exactly after its last
-// complete timestamp.
+// complete timestamp. A query that refers to the window's bounds (tables.WindowStart and
+// WindowEnd, for operators that must run on the window's rows only) gets them declared first:
+//
+//	let _WindowStart = datetime(START);
+//	let _WindowEnd = datetime(END);
 func (s Selection) Apply(query string, w Window, limit int) string {
 	var b strings.Builder
+	if tables.RefersToWindow(query) {
+		fmt.Fprintf(&b, "let %s = datetime(%s);\nlet %s = datetime(%s);\n",
+			tables.WindowStart, FormatDatetime(w.Start), tables.WindowEnd, FormatDatetime(w.End))
+	}
 	b.WriteString(query)
 	key := s.KeyColumn()
 	if s.IngestionTime {

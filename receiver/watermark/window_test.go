@@ -87,6 +87,7 @@ func TestSelectionApply(t *testing.T) {
 	tests := []struct {
 		name      string
 		selection Selection
+		query     string // "DeviceProcessEvents // trailing comment" when empty
 		want      string
 	}{
 		{
@@ -104,10 +105,23 @@ func TestSelectionApply(t *testing.T) {
 				"| where IngestionTime > datetime(2020-08-30T06:38:35.7664356Z) and IngestionTime <= datetime(2020-08-30T06:43:35.0000000Z)\n" +
 				"| sort by IngestionTime asc\n| take 1000",
 		},
+		{
+			name:      "a query that refers to the window's bounds gets them declared",
+			selection: Selection{TimestampColumn: "Timestamp"},
+			query:     "DeviceProcessEvents | where Timestamp > _WindowStart and Timestamp <= _WindowEnd | summarize count() by bin(Timestamp, 1m)",
+			want: "let _WindowStart = datetime(2020-08-30T06:38:35.7664356Z);\nlet _WindowEnd = datetime(2020-08-30T06:43:35.0000000Z);\n" +
+				"DeviceProcessEvents | where Timestamp > _WindowStart and Timestamp <= _WindowEnd | summarize count() by bin(Timestamp, 1m)\n" +
+				"| where Timestamp > datetime(2020-08-30T06:38:35.7664356Z) and Timestamp <= datetime(2020-08-30T06:43:35.0000000Z)\n" +
+				"| sort by Timestamp asc\n| take 1000",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, tt.selection.Apply("DeviceProcessEvents // trailing comment", w, 1000))
+			query := tt.query
+			if query == "" {
+				query = "DeviceProcessEvents // trailing comment"
+			}
+			assert.Equal(t, tt.want, tt.selection.Apply(query, w, 1000))
 		})
 	}
 }
