@@ -51,6 +51,14 @@ const (
 
 	// maxLookback is how far back advanced hunting keeps data.
 	maxLookback = 30 * 24 * time.Hour
+	// maxRowCap is the service's documented cap on the rows of one response. A row_cap above it
+	// would take a page the service cut off at its cap for a complete one, and skip the rest.
+	maxRowCap = 100000
+	// minInterval is the shortest interval between two polls of a query: it keeps a typo (1ns, 1us)
+	// from spinning the poll loop. Against the service, the call budget (calls_per_minute) spaces
+	// the calls anyway, so an interval under a few seconds mostly waits on it; this bound is low
+	// enough for tests and demos that poll a local simulator.
+	minInterval = 100 * time.Millisecond
 )
 
 // Config is the defender_hunting receiver's configuration.
@@ -77,8 +85,9 @@ type Config struct {
 	// across restarts. Without it the watermark lives in memory only.
 	Storage *component.ID `mapstructure:"storage"`
 
-	// RowCap is the most rows one call may return. A page that reaches it is not taken as complete:
-	// the receiver resumes right after its last complete timestamp.
+	// RowCap is the most rows one call may return, at most the service's own cap (100,000). A page
+	// that reaches it is not taken as complete: the receiver resumes right after its last complete
+	// timestamp.
 	RowCap int `mapstructure:"row_cap"`
 
 	// CallsPerMinute is the tenant's call budget, shared by every query (and every receiver of the
@@ -112,7 +121,7 @@ type QueryConfig struct {
 	// Name identifies the query: its checkpoint, its metrics and the records it emits.
 	Name  string `mapstructure:"name"`
 	Query string `mapstructure:"query"`
-	// Interval is the time between two runs of the query.
+	// Interval is the time between two runs of the query; at least 100ms.
 	Interval time.Duration `mapstructure:"interval"`
 	// TimestampColumn is the datetime column the watermark follows and the records are stamped with.
 	TimestampColumn string `mapstructure:"timestamp_column"`
@@ -198,12 +207,18 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("endpoint: %w", err))
 		}
 	}
+	if cfg.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("timeout: must be > 0: without one a stalled server holds the query's poll forever (the service gives up on a query after 3 minutes; the default is %s), got %s", defaultTimeout, cfg.Timeout))
+	}
 	if cfg.TenantID == "" {
 		errs = append(errs, errors.New("tenant_id: required (the Defender tenant: checkpoints and the call budget are kept per tenant)"))
 	}
 	errs = append(errs, cfg.validateSignIn()...)
-	if cfg.RowCap <= 0 {
+	switch {
+	case cfg.RowCap <= 0:
 		errs = append(errs, fmt.Errorf("row_cap: must be > 0, got %d", cfg.RowCap))
+	case cfg.RowCap > maxRowCap:
+		errs = append(errs, fmt.Errorf("row_cap: must be at most %d, the service's cap on the rows of one response: above it, a page the service cut off at %d rows would be taken as complete and the rest of its window skipped, got %d", maxRowCap, maxRowCap, cfg.RowCap))
 	}
 	if cfg.CallsPerMinute <= 0 {
 		errs = append(errs, fmt.Errorf("calls_per_minute: must be > 0, got %d", cfg.CallsPerMinute))
@@ -258,8 +273,11 @@ func (q QueryConfig) validate() []error {
 	if q.Query == "" {
 		errs = append(errs, errors.New("query: must not be empty"))
 	}
-	if q.Interval <= 0 {
+	switch {
+	case q.Interval <= 0:
 		errs = append(errs, fmt.Errorf("interval: must be > 0, got %s", q.Interval))
+	case q.Interval < minInterval:
+		errs = append(errs, fmt.Errorf("interval: must be at least %s (the time between two polls; calls_per_minute spaces the calls to the service anyway), got %s", minInterval, q.Interval))
 	}
 	if !kustoIdentifierPattern.MatchString(q.TimestampColumn) {
 		errs = append(errs, fmt.Errorf("timestamp_column: %q is not a plain column name", q.TimestampColumn))

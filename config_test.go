@@ -166,6 +166,11 @@ func TestValidateNamesTheKeyAtFault(t *testing.T) {
 		{"bad_retry", []string{"retry_on_failure: 'randomization_factor' must be within [0, 1]"}},
 		{"bad_table", []string{`queries[0] ("q"): table: "DeviceProcessEvents | take 1" is not a plain table name`}},
 		{"bad_watermark", []string{`queries[0] ("q"): watermark: must be "timestamp_column" or "ingestion_time", got "processing_time"`}},
+		{"row_cap_over_service_cap", []string{"row_cap: must be at most 100000, the service's cap", "would be taken as complete", "got 100001"}},
+		{"interval_too_short", []string{`queries[0] ("spin"): interval: must be at least 100ms`, "got 1ns"}},
+		{"interval_just_under_minimum", []string{`queries[0] ("spin"): interval: must be at least 100ms`, "got 99ms"}},
+		{"zero_timeout", []string{"timeout: must be > 0", "a stalled server", "got 0s"}},
+		{"negative_timeout", []string{"timeout: must be > 0", "got -1s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,6 +181,15 @@ func TestValidateNamesTheKeyAtFault(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestValidateAcceptsTheBounds: the limits themselves are valid (row_cap at the service's cap, the
+// shortest interval).
+func TestValidateAcceptsTheBounds(t *testing.T) {
+	cfg := loadConfig(t, "row_cap_at_service_cap")
+	require.NoError(t, xconfmap.Validate(cfg))
+	assert.Equal(t, maxRowCap, cfg.RowCap)
+	assert.Equal(t, minInterval, cfg.Queries[0].Interval)
 }
 
 func TestSecretsAreOpaque(t *testing.T) {

@@ -105,21 +105,37 @@ func (p *Poller) fetchPage(ctx context.Context, page watermark.Window, limit int
 	return delivery.finish()
 }
 
-// pauseEnd is when a throttled tenant may call again: when the service said (Retry-After), at the
-// next CPU cycle for the CPU quota, otherwise after a backoff with jitter. It reads the wall clock,
-// as the budget that enforces the pause does.
+// longPause is how long a pause of the tenant's calls may last before the poller warns of it.
+const longPause = time.Minute
+
+// pauseEnd is when a throttled tenant may call again: when the service said (Retry-After, at most
+// huntingapi.MaxRetryAfter), at the next CPU cycle for the CPU quota, otherwise after a backoff with
+// jitter. A pause of over a minute is logged, once per pause, since it holds back every query of
+// the tenant. It reads the wall clock, as the budget that enforces the pause does.
 func (p *Poller) pauseEnd(err error, class failure, retry *retryState) time.Time {
 	now := time.Now()
 	var apiErr *huntingapi.Error
+	var end time.Time
+	requested := ""
 	switch {
 	case errors.As(err, &apiErr) && apiErr.RetryAfter > 0:
-		return now.Add(apiErr.RetryAfter)
+		requested = apiErr.RetryAfterRequested()
+		end = now.Add(min(apiErr.RetryAfter, huntingapi.MaxRetryAfter))
 	case class == failureCPUQuota:
 		// A little past the boundary, so that the call lands in the new cycle.
-		return now.Truncate(cpuQuotaCycle).Add(cpuQuotaCycle + 5*time.Second)
+		end = now.Truncate(cpuQuotaCycle).Add(cpuQuotaCycle + 5*time.Second)
 	default:
-		return now.Add(retry.peek())
+		end = now.Add(retry.peek())
 	}
+	if pause := end.Sub(now); pause > longPause {
+		fields := []zap.Field{zap.String("reason", string(class))}
+		if requested != "" {
+			fields = append(fields, zap.String("requested", requested))
+		}
+		fields = append(fields, zap.Duration("pause", pause), zap.String("until", watermark.FormatDatetime(end)))
+		p.logger.Warn("Throttled: pausing every query of the tenant", fields...)
+	}
+	return end
 }
 
 func (p *Poller) reasonAttr(class failure) metric.MeasurementOption {

@@ -44,7 +44,7 @@ func (c *Converter) setTyped(dst pcommon.Value, k kind, v value) bool {
 		}
 	case kindDouble:
 		if d, ok := doubleOf(v.kind, text); ok {
-			dst.SetDouble(d)
+			setFinite(dst, d)
 			return true
 		}
 	case kindBool:
@@ -92,7 +92,26 @@ func intOf(kind jsonscan.Kind, text string) (int64, bool) {
 	return 0, false
 }
 
-// doubleOf accepts a JSON number, and the texts Kusto writes for reals JSON cannot express.
+// setFinite sets dst to the double d, or, for a NaN or an infinity, to the text the service writes
+// for it ("NaN", "Infinity", "-Infinity"). JSON has no form for a non-finite number, so exporters
+// that marshal records as JSON refuse them: the contrib splunk_hec exporter (goccy/go-json) fails
+// the whole record and drops it for good. The text keeps the value and every record deliverable.
+func setFinite(dst pcommon.Value, d float64) {
+	switch {
+	case math.IsNaN(d):
+		dst.SetStr("NaN")
+	case math.IsInf(d, 1):
+		dst.SetStr("Infinity")
+	case math.IsInf(d, -1):
+		dst.SetStr("-Infinity")
+	default:
+		dst.SetDouble(d)
+	}
+}
+
+// doubleOf accepts a JSON number, and the texts Kusto writes for reals JSON cannot express, as
+// NaN and infinities: the event id's canonical form (appendCanonical) reads them so; setFinite
+// turns them back into text for the record.
 func doubleOf(kind jsonscan.Kind, text string) (float64, bool) {
 	switch kind {
 	case jsonscan.Number:
