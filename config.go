@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
+
+	"github.com/defender-otel/defenderhuntingreceiver/receiver/tables"
 )
 
 // APIs the receiver can call.
@@ -272,6 +274,11 @@ func (q QueryConfig) validate() []error {
 	}
 	if q.Query == "" {
 		errs = append(errs, errors.New("query: must not be empty"))
+	}
+	if op := tables.RowPicker(q.Query); op != "" {
+		errs = append(errs, fmt.Errorf("query: %q picks or aggregates rows before the window the receiver appends, over all the data "+
+			"the service keeps, so most windows would get none of its rows: filter on the window first "+
+			"(| where %s > %s and %s <= %s) or leave it out", "| "+op, q.TimestampColumn, tables.WindowStart, q.TimestampColumn, tables.WindowEnd))
 	}
 	switch {
 	case q.Interval <= 0:

@@ -164,6 +164,7 @@ func TestValidateNamesTheKeyAtFault(t *testing.T) {
 		{"bad_limits", []string{"row_cap: must be > 0", "calls_per_minute: must be > 0", "batch_size: must be > 0"}},
 		{"bad_columns_in", []string{`columns_in: must be "attributes", "body" or "both", got "resource"`}},
 		{"bad_retry", []string{"retry_on_failure: 'randomization_factor' must be within [0, 1]"}},
+		{"take_before_the_window", []string{`queries[0] ("q"): query: "| take" picks or aggregates rows before the window the receiver appends`, "(| where Timestamp > _WindowStart and Timestamp <= _WindowEnd)"}},
 		{"bad_table", []string{`queries[0] ("q"): table: "DeviceProcessEvents | take 1" is not a plain table name`}},
 		{"bad_watermark", []string{`queries[0] ("q"): watermark: must be "timestamp_column" or "ingestion_time", got "processing_time"`}},
 		{"row_cap_over_service_cap", []string{"row_cap: must be at most 100000, the service's cap", "would be taken as complete", "got 100001"}},
@@ -190,6 +191,12 @@ func TestValidateAcceptsTheBounds(t *testing.T) {
 	require.NoError(t, xconfmap.Validate(cfg))
 	assert.Equal(t, maxRowCap, cfg.RowCap)
 	assert.Equal(t, minInterval, cfg.Queries[0].Interval)
+}
+
+// TestAQueryOnItsWindowMayAggregate: a query that places the window itself (with the bounds the
+// receiver declares) may summarize.
+func TestAQueryOnItsWindowMayAggregate(t *testing.T) {
+	require.NoError(t, xconfmap.Validate(loadConfig(t, "summarize_on_the_window")))
 }
 
 func TestSecretsAreOpaque(t *testing.T) {
