@@ -27,6 +27,14 @@ const (
 // errPipelineRefused marks a retryable refusal by the pipeline.
 var errPipelineRefused = errors.New("pipeline refused the records")
 
+// tickOverLimit is a narrowed page whose rows all share one key: the poll asks for that key alone,
+// at the row cap.
+type tickOverLimit struct{ key time.Time }
+
+func (e tickOverLimit) Error() string {
+	return "more rows share " + watermark.FormatDatetime(e.key) + " than the narrowed page holds"
+}
+
 // errBadKey marks a row whose key (the column the window is cut on) the page cannot be ordered by.
 var errBadKey = errors.New("the query's rows cannot be windowed")
 
@@ -178,8 +186,13 @@ func (d *pageDelivery) finish() error {
 		return d.flush(d.page.End)
 	}
 	if !d.flushed && d.groupStart == 0 {
-		// Every row shares one key: no complete key to stop after. Deliver them and move past that
-		// instant; the rows beyond the cap at it cannot be fetched by time-based paging.
+		// Every row shares one key: no complete key to stop after. A page narrowed below the row
+		// cap asks again for that key alone, at the cap, delivering nothing of this one.
+		if d.limit < d.p.settings.MaxRows && !d.page.End.Equal(d.lastKey) {
+			return tickOverLimit{d.lastKey}
+		}
+		// At the cap (or as close to it as the service answers), no time-based page can split
+		// them: deliver them and move past that instant; the rows beyond the cap at it are lost.
 		d.p.settings.Telemetry.DefenderHuntingCapSaturations.Add(d.ctx, 1, d.p.queryAttr)
 		d.p.logger.Error("More rows share one timestamp than a page may hold; rows beyond the row cap at that instant are lost",
 			zap.String("timestamp", watermark.FormatDatetime(d.lastKey)), zap.Int("max_rows", d.limit))

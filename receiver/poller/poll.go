@@ -40,6 +40,11 @@ func (p *Poller) poll(ctx context.Context) error {
 	for p.watermark.Before(window.End) {
 		page, limit := p.narrowed.page(p.watermark, window.End, p.settings.MaxRows)
 		err := p.fetchPage(ctx, page, limit)
+		if tick := (tickOverLimit{}); errors.As(err, &tick) {
+			p.narrowed.askTickAlone(tick.key)
+			p.logger.Debug("Asking for one timestamp alone, at the row cap", zap.String("timestamp", watermark.FormatDatetime(tick.key)))
+			continue
+		}
 		class := classify(err)
 		switch class {
 		case noFailure:
