@@ -28,6 +28,7 @@ type TelemetryBuilder struct {
 	registrations                       []metric.Registration
 	DefenderHuntingAPICalls             metric.Int64Counter
 	DefenderHuntingCapSaturations       metric.Int64Counter
+	DefenderHuntingCheckpointFailures   metric.Int64Counter
 	DefenderHuntingPageNarrowings       metric.Int64Counter
 	DefenderHuntingQueryDuration        metric.Float64Histogram
 	DefenderHuntingRecordsDropped       metric.Int64Counter
@@ -79,6 +80,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_defender_hunting_cap_saturations",
 		metric.WithDescription("Pages whose rows all shared one timestamp and filled the row cap; rows beyond the cap at that instant could not be fetched. [Alpha]"),
 		metric.WithUnit("{pages}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.DefenderHuntingCheckpointFailures, err = builder.meter.Int64Counter(
+		"otelcol_defender_hunting_checkpoint_failures",
+		metric.WithDescription("Checkpoint reads or saves that failed, by query and operation (load, save); no record is delivered past a watermark that could not be saved. [Alpha]"),
+		metric.WithUnit("{failures}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.DefenderHuntingPageNarrowings, err = builder.meter.Int64Counter(

@@ -21,6 +21,7 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.DefenderHuntingAPICalls.Add(context.Background(), 1)
 	tb.DefenderHuntingCapSaturations.Add(context.Background(), 1)
+	tb.DefenderHuntingCheckpointFailures.Add(context.Background(), 1)
 	tb.DefenderHuntingPageNarrowings.Add(context.Background(), 1)
 	tb.DefenderHuntingQueryDuration.Record(context.Background(), 1)
 	tb.DefenderHuntingRecordsDropped.Add(context.Background(), 1)
@@ -35,6 +36,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualDefenderHuntingCapSaturations(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualDefenderHuntingCheckpointFailures(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualDefenderHuntingPageNarrowings(t, testTel,

@@ -35,6 +35,9 @@ func (e tickOverLimit) Error() string {
 	return "more rows share " + watermark.FormatDatetime(e.key) + " than the narrowed page holds"
 }
 
+// errCheckpoint marks a checkpoint that could not be read or saved.
+var errCheckpoint = errors.New("checkpoint")
+
 // errBadKey marks a row whose key (the column the window is cut on) the page cannot be ordered by.
 var errBadKey = errors.New("the query's rows cannot be windowed")
 
@@ -221,9 +224,8 @@ func (d *pageDelivery) flush(commitTo time.Time) error {
 		}
 	}
 	d.flushed = true
-	d.p.commit(d.ctx, commitTo)
 	d.newBatch()
-	return nil
+	return d.p.commit(d.ctx, commitTo)
 }
 
 // recordConversion counts the page's conversion problems.

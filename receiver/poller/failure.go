@@ -40,6 +40,9 @@ const (
 	failureRedirect failure = "redirect_refused"
 	// failurePipeline is a retryable refusal by the pipeline; retried with backoff.
 	failurePipeline failure = "pipeline_refused"
+	// failureCheckpoint is a checkpoint that could not be read or saved; retried with backoff, and
+	// nothing more is delivered meanwhile.
+	failureCheckpoint failure = "checkpoint"
 	// failureCanceled is the receiver shutting down.
 	failureCanceled failure = "canceled"
 )
@@ -66,6 +69,8 @@ func classify(err error) failure {
 		return failureQuery
 	case errors.Is(err, errPipelineRefused):
 		return failurePipeline
+	case errors.Is(err, errCheckpoint):
+		return failureCheckpoint
 	case errors.Is(err, errBadKey):
 		// The same query on the same data gives the same rows: it waits for the next interval.
 		return failureQuery

@@ -133,7 +133,7 @@ func TestGolden(t *testing.T) {
 				require.Len(t, requests, 1, "one page covers the window")
 				assert.Equal(t, in.wantQuery, requests[0].Query)
 				assert.Equal(t, in.wantTimespan, requests[0].Timespan)
-				assert.Equal(t, `{"watermark":"`+watermark.FormatDatetime(in.now.Add(-5*time.Minute))+`"}`,
+				assert.Equal(t, `{"watermark":"`+watermark.FormatDatetime(in.now.Add(-5*time.Minute))+`","windowed_on":"Timestamp"}`,
 					storage.Value("watermark/"+goldenTenant+"/processes"), "the window is committed")
 
 				actual := delivered(sink)

@@ -105,7 +105,7 @@ func TestATickLargerThanANarrowedPageIsAskedForAlone(t *testing.T) {
 				delivered += n
 			}
 			assert.Equal(t, len(served)-tt.wantLost, delivered)
-			assert.Equal(t, `{"watermark":"`+windowEnd+`"}`, h.storage.Value(checkpointKey))
+			assert.Equal(t, `{"watermark":"`+windowEnd+`","windowed_on":"Timestamp"}`, h.storage.Value(checkpointKey))
 		})
 	}
 }

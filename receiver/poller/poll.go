@@ -37,9 +37,14 @@ func (p *Poller) poll(ctx context.Context) error {
 	}
 
 	retry := p.newRetry()
-	for p.watermark.Before(window.End) {
+	for p.watermark.Before(window.End) || p.unsaved {
 		page, limit := p.narrowed.page(p.watermark, window.End, p.settings.MaxRows)
-		err := p.fetchPage(ctx, page, limit)
+		var err error
+		if p.unsaved {
+			err = p.commit(ctx, p.watermark) // what was delivered is saved before anything more is
+		} else {
+			err = p.fetchPage(ctx, page, limit)
+		}
 		if tick := (tickOverLimit{}); errors.As(err, &tick) {
 			p.narrowed.askTickAlone(tick.key)
 			p.logger.Debug("Asking for one timestamp alone, at the row cap", zap.String("timestamp", watermark.FormatDatetime(tick.key)))
@@ -75,7 +80,7 @@ func (p *Poller) poll(ctx context.Context) error {
 		}
 	}
 	p.narrowed = narrowing{}
-	return p.saveErr
+	return nil
 }
 
 // fetchPage asks for one page and streams its rows to the pipeline (see pageDelivery).
@@ -93,8 +98,8 @@ func (p *Poller) fetchPage(ctx context.Context, page watermark.Window, limit int
 	tel := p.settings.Telemetry
 	tel.DefenderHuntingQueryDuration.Record(ctx, time.Since(started).Seconds(), p.queryAttr)
 	apiOutcome := classify(err)
-	if apiOutcome == failurePipeline {
-		apiOutcome = noFailure // the call succeeded; the pipeline refused its rows
+	if apiOutcome == failurePipeline || apiOutcome == failureCheckpoint {
+		apiOutcome = noFailure // the call succeeded; the pipeline refused its rows, or the save failed
 	}
 	tel.DefenderHuntingAPICalls.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("query", p.query.Name), attribute.String("outcome", string(apiOutcome)))))

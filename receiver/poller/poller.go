@@ -4,7 +4,10 @@
 package poller
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -78,8 +81,9 @@ type Poller struct {
 	// watermark is the point up to which every row was delivered (or, before the first commit,
 	// the lookback start): the next page starts right after it.
 	watermark time.Time
-	// saveErr is the failure of the last checkpoint save, nil once one succeeds.
-	saveErr error
+	// unsaved is set while the watermark is past the last checkpoint saved: nothing more is
+	// delivered until a save succeeds, so that a crash repeats at most the batch in between.
+	unsaved bool
 	// narrowed is how far the next pages are cut down after timeouts or results too large (see
 	// narrowing.go); zero while pages span the whole window.
 	narrowed narrowing
@@ -113,7 +117,9 @@ func New(q Query, s Settings) *Poller {
 
 // Run loads the query's checkpoint, polls at once and then every interval until ctx is done.
 func (p *Poller) Run(ctx context.Context) {
-	p.loadCheckpoint(ctx)
+	if !p.awaitCheckpoint(ctx) {
+		return
+	}
 	ticker := time.NewTicker(p.query.Interval)
 	defer ticker.Stop()
 	for {
@@ -126,27 +132,56 @@ func (p *Poller) Run(ctx context.Context) {
 	}
 }
 
-func (p *Poller) loadCheckpoint(ctx context.Context) {
-	wm, err := p.settings.Store.Load(ctx, p.query.Name)
+// awaitCheckpoint loads the checkpoint, trying again (with the retry backoff, then at its longest
+// interval) while the storage cannot be read: starting from the lookback instead would overwrite a
+// good checkpoint with the next commit. It returns false when ctx ended first.
+func (p *Poller) awaitCheckpoint(ctx context.Context) bool {
+	retry := p.newRetry()
+	for {
+		err := p.loadCheckpoint(ctx)
+		if err == nil {
+			return true
+		}
+		p.reportPoll(err)
+		wait, ok := retry.next()
+		if !ok {
+			wait = cmp.Or(p.settings.Retry.MaxInterval, p.query.Interval)
+		}
+		if sleep(ctx, wait) != nil {
+			return false
+		}
+	}
+}
+
+// loadCheckpoint sets the watermark from the stored checkpoint, or from the lookback when there is
+// none or it cannot be used. It returns an error only when the storage could not be read.
+func (p *Poller) loadCheckpoint(ctx context.Context) error {
+	wm, err := p.settings.Store.Load(ctx, p.query.Name, p.query.Selection.WindowedOn())
 	now := p.settings.Now()
 	p.watermark = p.query.Policy.Initial(now)
+	lookback := zap.Duration("lookback", p.query.Policy.Lookback)
+	var otherDomain *watermark.OtherDomainError
 	switch {
+	case errors.Is(err, watermark.ErrUnreadable):
+		p.settings.Telemetry.DefenderHuntingCheckpointFailures.Add(ctx, 1, p.operationAttr("load"))
+		return fmt.Errorf("%w: %w", errCheckpoint, err)
+	case errors.As(err, &otherDomain):
+		p.logger.Warn("The query's windows are on another time than its stored checkpoint; starting from the lookback window "+
+			"(events in it may be delivered again)", zap.Error(err), lookback)
 	case err != nil:
-		p.logger.Error("Cannot use the stored checkpoint; starting from the lookback window instead",
-			zap.Error(err), zap.Duration("lookback", p.query.Policy.Lookback))
+		p.logger.Error("Cannot use the stored checkpoint; starting from the lookback window instead", zap.Error(err), lookback)
 	case wm.After(now):
 		// No window can end after now: a later watermark is not one this receiver committed, and
 		// trusting it would stop the query until then, silently.
 		p.logger.Error("The stored checkpoint is later than now; not trusted: starting from the lookback window instead",
-			zap.String("watermark", watermark.FormatDatetime(wm)), zap.String("now", watermark.FormatDatetime(now)),
-			zap.Duration("lookback", p.query.Policy.Lookback))
+			zap.String("watermark", watermark.FormatDatetime(wm)), zap.String("now", watermark.FormatDatetime(now)), lookback)
 	case wm.IsZero():
-		p.logger.Info("No checkpoint stored; starting from the lookback window",
-			zap.Duration("lookback", p.query.Policy.Lookback))
+		p.logger.Info("No checkpoint stored; starting from the lookback window", lookback)
 	default:
 		p.logger.Info("Resuming from checkpoint", zap.String("watermark", watermark.FormatDatetime(wm)))
 		p.watermark = wm
 	}
+	return nil
 }
 
 // reportPoll reports each poll's result as component status, logs a failure when its class differs
@@ -169,12 +204,22 @@ func (p *Poller) reportPoll(err error) {
 	}
 }
 
-// commit moves the watermark to to, over rows the pipeline accepted. If the checkpoint cannot be
-// written the watermark still moves in memory (the rows were delivered) and delivery goes on; the
-// poll then ends with the storage error so that it is logged and reported, and a restart before
-// the next successful save repeats what was delivered since.
-func (p *Poller) commit(ctx context.Context, to time.Time) {
+// commit moves the watermark to to, over rows the pipeline accepted, and saves it. When the save
+// fails the watermark still moves in memory (the rows were delivered), but no more rows are
+// delivered until a save succeeds (see poll): a crash then repeats at most the last batch.
+func (p *Poller) commit(ctx context.Context, to time.Time) error {
 	p.watermark = to
 	p.settings.Telemetry.DefenderHuntingWatermarkLag.Record(ctx, p.settings.Now().Sub(to).Seconds(), p.queryAttr)
-	p.saveErr = p.settings.Store.Save(ctx, p.query.Name, to)
+	if err := p.settings.Store.Save(ctx, p.query.Name, p.query.Selection.WindowedOn(), to); err != nil {
+		p.unsaved = true
+		p.settings.Telemetry.DefenderHuntingCheckpointFailures.Add(ctx, 1, p.operationAttr("save"))
+		return fmt.Errorf("%w: %w", errCheckpoint, err)
+	}
+	p.unsaved = false
+	return nil
+}
+
+// operationAttr is the attribute set of a checkpoint failure.
+func (p *Poller) operationAttr(operation string) metric.MeasurementOption {
+	return metric.WithAttributeSet(attribute.NewSet(attribute.String("query", p.query.Name), attribute.String("operation", operation)))
 }

@@ -309,11 +309,18 @@ func TestPollDeliversEveryRowOnce(t *testing.T) {
 			wantCheckpoint: windowEnd,
 		},
 		{
-			name:         "a checkpoint that cannot be saved: rows still delivered, the poll reports it",
+			name:           "a checkpoint of windows on another column starts from the lookback",
+			options:        options{stored: map[string][]byte{checkpointKey: []byte(`{"watermark":"` + first + `","windowed_on":"ProcessCreationTime"}`)}},
+			wantQueries:    []string{pageQuery(windowStart, windowEnd, 1000)},
+			wantAccepted:   everyRowOnce,
+			wantCheckpoint: windowEnd,
+		},
+		{
+			name:         "a checkpoint that cannot be saved: nothing is delivered past the batch it could not save",
 			options:      options{storageSetErr: errors.New("disk full")},
 			wantErr:      `saving the checkpoint of query "procs": disk full`,
 			wantQueries:  []string{pageQuery(windowStart, windowEnd, 1000)},
-			wantAccepted: everyRowOnce,
+			wantAccepted: map[string]int{"1": 1},
 		},
 		{
 			name:  "the next poll starts where the last one ended",
@@ -348,7 +355,7 @@ func TestPollDeliversEveryRowOnce(t *testing.T) {
 			assert.Equal(t, tt.wantAccepted, sink.accepted)
 			wantStored := ""
 			if tt.wantCheckpoint != "" {
-				wantStored = `{"watermark":"` + tt.wantCheckpoint + `"}`
+				wantStored = `{"watermark":"` + tt.wantCheckpoint + `","windowed_on":"Timestamp"}`
 			}
 			assert.Equal(t, wantStored, h.storage.Value(checkpointKey))
 		})
@@ -373,7 +380,7 @@ func TestIngestionTimeWindows(t *testing.T) {
 	require.Equal(t, 2, sink.LogRecordCount())
 	second := sink.AllLogs()[1].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0) // batches of one
 	assert.Equal(t, time.Date(2026, 11, 26, 11, 10, 0, 0, time.UTC), second.Timestamp().AsTime(), "records keep their event time")
-	assert.Equal(t, `{"watermark":"2026-11-26T11:55:00.0000000Z"}`, h.storage.Value(checkpointKey))
+	assert.Equal(t, `{"watermark":"2026-11-26T11:55:00.0000000Z","windowed_on":"ingestion_time()"}`, h.storage.Value(checkpointKey))
 }
 
 // TestRecordsCarryTheRow checks each place records can carry the row's columns, beside the table's
@@ -421,4 +428,50 @@ func TestRecordsCarryTheRow(t *testing.T) {
 			assert.Equal(t, start, record.ObservedTimestamp().AsTime())
 		})
 	}
+}
+
+// TestDeliveryWaitsForTheCheckpoint: once a save fails, no row is delivered until the watermark is
+// saved; the next poll saves it first and goes on from there, every row once.
+func TestDeliveryWaitsForTheCheckpoint(t *testing.T) {
+	consumer := &scriptedConsumer{}
+	h := newHarness(t, options{storageSetErr: errors.New("disk full")}, &fakeAPI{rows: rows}, consumer)
+	err := h.poll()
+	require.ErrorIs(t, err, errCheckpoint)
+	assert.Equal(t, failureCheckpoint, classify(err))
+	assert.Equal(t, map[string]int{"1": 1}, consumer.accepted, "delivery stopped at the batch it could not save")
+	assert.Len(t, h.api.sent(), 1, "no page was asked for while the watermark was unsaved")
+
+	h.storage.SetErr = nil
+	require.NoError(t, h.poll())
+	assert.Equal(t, everyRowOnce, consumer.accepted)
+	first := "2026-11-26T11:30:00.0000001Z"
+	assert.Equal(t, pageQuery(first, "2026-11-26T11:56:00.0000000Z", 1000), h.api.sent()[1],
+		"the next poll saved the watermark first, then went on from it")
+}
+
+// TestAnUnreadableCheckpointIsReadAgain: a storage that cannot be read at start is read again, and
+// the query goes on from what it holds, rather than from the lookback (whose first commit would
+// overwrite it).
+func TestAnUnreadableCheckpointIsReadAgain(t *testing.T) {
+	stored := "2026-11-26T11:30:00.0000001Z"
+	consumer := &scriptedConsumer{}
+	h := newHarness(t, options{stored: map[string][]byte{checkpointKey: []byte(`{"watermark":"` + stored + `"}`)}}, &fakeAPI{rows: rows}, consumer)
+	h.storage.GetErr = errors.New("disk not mounted yet")
+	var statuses []error
+	h.poller.settings.ReportStatus = func(_ string, err error) { statuses = append(statuses, err) }
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.poller.Run(ctx)
+	}()
+	time.Sleep(100 * time.Millisecond) // several reads, with the harness's millisecond backoff
+	assert.Empty(t, h.api.sent(), "no query before the checkpoint is read")
+	h.storage.FailGets(nil)
+	require.Eventually(t, func() bool { return len(h.api.sent()) > 0 }, 5*time.Second, time.Millisecond)
+	cancel()
+	<-done
+	assert.Equal(t, pageQuery(stored, "2026-11-26T11:55:00.0000000Z", 1000), h.api.sent()[0], "resumed from the stored watermark")
+	require.NotEmpty(t, statuses)
+	assert.ErrorContains(t, statuses[0], "disk not mounted yet")
 }

@@ -45,15 +45,26 @@ func TestStore(t *testing.T) {
 			getErr:    errors.New("disk gone"),
 			wantErrIn: "disk gone",
 		},
+		{
+			name:   "stored for the same column",
+			stored: map[string][]byte{"watermark/tenant-a/q": []byte(`{"watermark":"2020-08-30T06:38:35.7664356Z","windowed_on":"Timestamp"}`)},
+			want:   edge,
+		},
+		{
+			name:      "stored for ingestion time, the query now on Timestamp",
+			stored:    map[string][]byte{"watermark/tenant-a/q": []byte(`{"watermark":"2020-08-30T06:38:35.7664356Z","windowed_on":"ingestion_time()"}`)},
+			wantErrIn: "the checkpoint was stored for windows on ingestion_time(), and the query's windows are now on Timestamp",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			client := watermarktest.NewMemoryClient(tt.stored)
 			client.GetErr = tt.getErr
 			store := NewStore(client, "tenant-a")
-			got, err := store.Load(t.Context(), "q")
+			got, err := store.Load(t.Context(), "q", "Timestamp")
 			if tt.wantErrIn != "" {
 				require.ErrorContains(t, err, tt.wantErrIn)
+				assert.Equal(t, tt.getErr != nil, errors.Is(err, ErrUnreadable), "a read failure, not a bad checkpoint")
 				assert.True(t, got.IsZero())
 				return
 			}
@@ -67,12 +78,12 @@ func TestStoreSaveThenLoad(t *testing.T) {
 	client := watermarktest.NewMemoryClient(nil)
 	store := NewStore(client, "tenant-a")
 	edge := mustTime(t, "2020-08-30T06:38:35.7664356Z")
-	require.NoError(t, store.Save(t.Context(), "q", edge))
-	assert.JSONEq(t, `{"watermark":"2020-08-30T06:38:35.7664356Z"}`, client.Value("watermark/tenant-a/q"))
-	got, err := store.Load(t.Context(), "q")
+	require.NoError(t, store.Save(t.Context(), "q", "Timestamp", edge))
+	assert.JSONEq(t, `{"watermark":"2020-08-30T06:38:35.7664356Z","windowed_on":"Timestamp"}`, client.Value("watermark/tenant-a/q"))
+	got, err := store.Load(t.Context(), "q", "Timestamp")
 	require.NoError(t, err)
 	assert.True(t, edge.Equal(got))
 
 	client.SetErr = errors.New("read-only")
-	assert.ErrorContains(t, store.Save(t.Context(), "q", edge), `saving the checkpoint of query "q": read-only`)
+	assert.ErrorContains(t, store.Save(t.Context(), "q", "Timestamp", edge), `saving the checkpoint of query "q": read-only`)
 }

@@ -25,6 +25,15 @@ type Selection struct {
 	OneTable bool
 }
 
+// WindowedOn names the time the windows are cut on, as checkpoints record it: the event-time
+// column's name, or ingestion_time().
+func (s Selection) WindowedOn() string {
+	if s.IngestionTime {
+		return "ingestion_time()"
+	}
+	return s.TimestampColumn
+}
+
 // KeyColumn is the column whose value orders the rows and bounds the window.
 func (s Selection) KeyColumn() string {
 	if s.IngestionTime {

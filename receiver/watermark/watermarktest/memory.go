@@ -84,6 +84,14 @@ func (m *MemoryClient) Batch(_ context.Context, ops ...*storage.Operation) error
 // Close does nothing: the data stays readable with Value.
 func (*MemoryClient) Close(context.Context) error { return nil }
 
+// FailGets sets GetErr while the client may be in use: every Get fails with err from now on, or
+// succeeds again when err is nil.
+func (m *MemoryClient) FailGets(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.GetErr = err
+}
+
 // Value returns what is stored under key, as text.
 func (m *MemoryClient) Value(key string) string {
 	m.mu.Lock()
