@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.uber.org/zap"
 
 	"github.com/defender-otel/defenderhuntingreceiver/internal/metadata"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/callbudget"
@@ -70,6 +71,14 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 
 	if r.cfg.API == APIAdvancedHunting {
 		r.settings.Logger.Warn(advancedHuntingRetirement)
+	}
+	for _, q := range r.cfg.Queries {
+		if q.Watermark == WatermarkIngestionTime && q.IngestionDelay < minSafeIngestionDelay {
+			r.settings.Logger.Warn("ingestion_delay is short for watermark: ingestion_time: ingestion_time() is approximate, "+
+				"and rows that become queryable together can carry earlier ingestion times than a window already committed; "+
+				"they are missed unless the window stays behind now for longer (the default is 5m)",
+				zap.String("query", q.Name), zap.Duration("ingestion_delay", q.IngestionDelay), zap.Duration("safe_minimum", minSafeIngestionDelay))
+		}
 	}
 	status := newStatusTracker(host)
 	store := watermark.NewStore(r.storage, r.cfg.TenantID)
@@ -147,6 +156,10 @@ func (r *huntingReceiver) openStorage(ctx context.Context, host component.Host) 
 	}
 	return client, nil
 }
+
+// minSafeIngestionDelay is the shortest ingestion_delay that the receiver does not warn about in
+// ingestion_time mode: ingestion_time() is approximate, to well under a minute.
+const minSafeIngestionDelay = time.Minute
 
 // advancedHuntingRetirement is logged once at start by a receiver on the legacy API.
 const advancedHuntingRetirement = "api: advanced_hunting is the legacy Defender XDR API, which Microsoft began retiring in January 2026; " +

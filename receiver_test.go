@@ -435,3 +435,24 @@ func TestRoutingFollowsTheTable(t *testing.T) {
 		})
 	}
 }
+
+// TestShortIngestionDelayOnIngestionTimeWarns: a query on ingestion time whose windows end less than a
+// minute behind now gets a warning at start, naming it; one with the default delay does not.
+func TestShortIngestionDelayOnIngestionTimeWarns(t *testing.T) {
+	sim := startSimulator(t, simulator.Options{ClientSecret: simSecret})
+	cfg := simulatorConfig(t, sim, secretOf(simSecret))
+	short, safe := cfg.Queries[0], cfg.Queries[0]
+	short.Name, short.Watermark, short.IngestionDelay = "short", WatermarkIngestionTime, 5*time.Second
+	safe.Name, safe.Watermark, safe.IngestionDelay = "safe", WatermarkIngestionTime, 5*time.Minute
+	cfg.Queries = []QueryConfig{short, safe}
+	core, logs := observer.New(zap.WarnLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	rcv, err := NewFactory().CreateLogs(t.Context(), set, cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(t.Context(), &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}}))
+	require.NoError(t, rcv.Shutdown(t.Context()))
+	warnings := logs.FilterMessageSnippet("ingestion_delay is short").All()
+	require.Len(t, warnings, 1)
+	assert.Equal(t, "short", warnings[0].ContextMap()["query"])
+}
