@@ -154,7 +154,9 @@ func (c *Converter) UnknownTypes() []string {
 // Convert reads the row object at the start of data (which may go on past it: the decoder hands
 // over its buffer) and writes its columns as typed values into columns; Outcome tells the row's
 // length, timestamp and key. Columns follow the Schema's order; members the Schema does not list
-// follow in the row's order, typed by their JSON value; null and missing columns are omitted. Once
+// follow in the row's order, typed by their JSON value (one the row repeats, or that columns holds
+// already, keeps its first place and takes the last non-null value); null and missing columns are
+// omitted. However many members a row has, its attributes are built in time linear in them. Once
 // ForTable was called, the row's event id and semantic attributes go into attributes (which may be
 // columns itself) and Outcome names its table. data is only read during the call. When data ends
 // inside the row the error matches io.ErrUnexpectedEOF and neither map is touched, so the caller
@@ -172,22 +174,10 @@ func (c *Converter) Convert(data []byte, columns, attributes pcommon.Map) (Outco
 	out := Outcome{Len: len(c.row)}
 	if columns.Len() == 0 && len(c.cols) > 0 {
 		c.fillEmpty(columns, &out) // the usual case, a new log record
+		c.putMembers(columns, false, &out)
 	} else {
 		// columns already holds values: Put, which overwrites an existing key of the same name.
-		columns.EnsureCapacity(columns.Len() + len(c.cols) + len(c.extra))
-		for i, v := range c.values {
-			if v.kind > jsonscan.Null {
-				c.setColumn(i, v, columns.PutEmpty(c.cols[i].name), &out)
-			}
-		}
-	}
-	for _, m := range c.extra {
-		name := c.str(m.name)
-		if m.value.kind == jsonscan.Null {
-			continue
-		}
-		c.setTyped(columns.PutEmpty(name), kindUnknown, m.value)
-		c.recordTimes(c.timestamp.isMember(name), c.key.isMember(name), m.value, &out)
+		c.putMembers(columns, true, &out)
 	}
 	if c.tables != nil {
 		out.Table = c.addTableAttributes(attributes)
@@ -199,7 +189,7 @@ func (c *Converter) Convert(data []byte, columns, attributes pcommon.Map) (Outco
 // fillEmpty writes the Schema's columns into attrs, which holds nothing yet: it lays down the keys
 // of the row's non-null columns at once, then fills the values in place, both in Schema order.
 func (c *Converter) fillEmpty(attrs pcommon.Map, out *Outcome) {
-	if len(c.extra) > 0 {
+	if len(c.extra) > 0 && len(c.extra) <= wideKeys { // more are laid down anew (putKeys)
 		attrs.EnsureCapacity(len(c.cols) + len(c.extra))
 	}
 	keys, exact := c.keys.forRow(c.values)
@@ -225,6 +215,73 @@ func (c *Converter) fillEmpty(attrs pcommon.Map, out *Outcome) {
 		i++
 		return v.kind <= jsonscan.Null
 	})
+}
+
+// putMembers puts the row's non-null members the Schema does not list into attrs, after the
+// columns when withColumns, in order. A member whose name attrs holds already (or that the row
+// repeats) keeps that first place and takes the last value. Few members go in by Put, one at a
+// time; more than wideKeys in one go (putKeys), since each Put searches the whole map.
+func (c *Converter) putMembers(attrs pcommon.Map, withColumns bool, out *Outcome) {
+	n := len(c.extra)
+	if withColumns {
+		n += len(c.cols)
+	}
+	if n > wideKeys {
+		c.putWide(attrs, withColumns, out)
+		return
+	}
+	if withColumns {
+		attrs.EnsureCapacity(attrs.Len() + n)
+		for i, v := range c.values {
+			if v.kind > jsonscan.Null {
+				c.setColumn(i, v, attrs.PutEmpty(c.cols[i].name), out)
+			}
+		}
+	}
+	for _, m := range c.extra {
+		if m.value.kind == jsonscan.Null {
+			continue
+		}
+		name := c.str(m.name)
+		c.setTyped(attrs.PutEmpty(name), kindUnknown, m.value)
+		c.recordTimes(c.timestamp.isMember(name), c.key.isMember(name), m.value, out)
+	}
+}
+
+// putWide is putMembers for many members: their keys are laid down at once, then each value set
+// in place, in the same order.
+func (c *Converter) putWide(attrs pcommon.Map, withColumns bool, out *Outcome) {
+	var names []string
+	if withColumns {
+		for i, v := range c.values {
+			if v.kind > jsonscan.Null {
+				names = append(names, c.cols[i].name)
+			}
+		}
+	}
+	for _, m := range c.extra {
+		if m.value.kind != jsonscan.Null {
+			names = append(names, c.str(m.name))
+		}
+	}
+	slots := putKeys(attrs, names)
+	j := 0
+	if withColumns {
+		for i, v := range c.values {
+			if v.kind > jsonscan.Null {
+				c.setColumn(i, v, slots[j], out)
+				j++
+			}
+		}
+	}
+	for _, m := range c.extra {
+		if m.value.kind == jsonscan.Null {
+			continue
+		}
+		c.setTyped(slots[j], kindUnknown, m.value)
+		c.recordTimes(c.timestamp.isMember(names[j]), c.key.isMember(names[j]), m.value, out)
+		j++
+	}
 }
 
 // scanRow reads the row object, noting where each member's value is and copying strings and

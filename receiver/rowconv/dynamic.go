@@ -85,19 +85,44 @@ func (c *Converter) build(dst pcommon.Value, depth int) error {
 	}
 }
 
+// buildObject reads an object's members into m, in order; a repeated name keeps its first place
+// and its last value (null included), as pcommon.Map.PutEmpty gives; encoding/json too lets the
+// last win. Members go in by PutEmpty while m holds fewer than wideKeys keys; past that, since
+// PutEmpty searches the whole map, the rest are gathered, their values built, and laid down at the
+// end in one go (putKeys), in the same order.
 func (c *Converter) buildObject(m pcommon.Map, depth int) error {
-	return c.buildContainer('{', '}', depth, func() error {
+	var wide *wideObject
+	err := c.buildContainer('{', '}', depth, func() error {
 		var err error
 		if c.scratch, err = c.nested.ReadString(c.scratch[:0], true); err != nil {
 			return err
 		}
-		// PutEmpty keeps a repeated name once, its last value winning as in encoding/json.
-		member := m.PutEmpty(string(c.scratch))
+		name := string(c.scratch)
 		if err := c.nested.Consume(':'); err != nil {
 			return err
 		}
-		return c.build(member, depth)
+		if wide == nil && m.Len() < wideKeys {
+			return c.build(m.PutEmpty(name), depth)
+		}
+		if wide == nil {
+			wide = &wideObject{values: pcommon.NewSlice()}
+		}
+		wide.names = append(wide.names, name)
+		return c.build(wide.values.AppendEmpty(), depth)
 	})
+	if err != nil || wide == nil {
+		return err
+	}
+	for j, dst := range putKeys(m, wide.names) {
+		wide.values.At(j).MoveTo(dst) // in order: a repeated name's last value wins
+	}
+	return nil
+}
+
+// wideObject holds the members of an object past its first wideKeys, until they are laid down.
+type wideObject struct {
+	names  []string
+	values pcommon.Slice
 }
 
 func (c *Converter) buildArray(list pcommon.Slice, depth int) error {

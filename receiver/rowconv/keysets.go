@@ -23,6 +23,16 @@ type keySets struct {
 
 func newKeySets(columns []column) keySets {
 	k := keySets{all: pcommon.NewMap(), byNulls: map[string]pcommon.Map{}, nulls: make([]byte, (len(columns)+7)/8)}
+	if len(columns) > wideKeys {
+		// Put searches the map for each key: a Schema of thousands of columns would take
+		// quadratic time. The names are distinct (NewConverter drops repeats).
+		names := make([]string, len(columns))
+		for i, col := range columns {
+			names[i] = col.name
+		}
+		k.all = newKeyMap(names)
+		return k
+	}
 	k.all.EnsureCapacity(len(columns))
 	for _, col := range columns {
 		k.all.PutEmpty(col.name)
