@@ -50,6 +50,7 @@ const (
 	defaultRowCap          = 100000 // the service's documented cap (older pages say 10,000)
 	defaultCallsPerMinute  = 45     // the documented per-tenant minimum
 	defaultBatchSize       = 5000
+	defaultBatchBytes      = 16 << 20 // of row JSON; the records take about twice that
 
 	// maxLookback is how far back advanced hunting keeps data.
 	maxLookback = 30 * 24 * time.Hour
@@ -99,6 +100,10 @@ type Config struct {
 	// BatchSize is how many records go to the pipeline at once; memory stays bounded by it rather
 	// than by the size of a result. A batch ends where the timestamp changes, so it may run over.
 	BatchSize int `mapstructure:"batch_size"`
+
+	// BatchBytes bounds a batch by the bytes of its rows' JSON as well: a batch ends at batch_size
+	// records or batch_bytes bytes, whichever comes first (where the timestamp changes).
+	BatchBytes int `mapstructure:"batch_bytes"`
 
 	// RetryOnFailure paces the retries of transient failures (5xx, network, cut-off responses,
 	// retryable pipeline refusals) within a poll; max_elapsed_time bounds them before the poll gives
@@ -155,6 +160,7 @@ func createDefaultConfig() component.Config {
 		RowCap:         defaultRowCap,
 		CallsPerMinute: defaultCallsPerMinute,
 		BatchSize:      defaultBatchSize,
+		BatchBytes:     defaultBatchBytes,
 		RetryOnFailure: configretry.NewDefaultBackOffConfig(),
 		ColumnsIn:      ColumnsInBody,
 
@@ -227,6 +233,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.BatchSize <= 0 {
 		errs = append(errs, fmt.Errorf("batch_size: must be > 0, got %d", cfg.BatchSize))
+	}
+	if cfg.BatchBytes <= 0 {
+		errs = append(errs, fmt.Errorf("batch_bytes: must be > 0, got %d", cfg.BatchBytes))
 	}
 	switch cfg.ColumnsIn {
 	case ColumnsInAttributes, ColumnsInBody, ColumnsInBoth:

@@ -106,6 +106,7 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 			SemanticAttributes:  r.cfg.SemanticAttributes,
 			MaxRows:             r.cfg.RowCap,
 			BatchSize:           r.cfg.BatchSize,
+			BatchBytes:          r.cfg.BatchBytes,
 			Retry:               r.cfg.RetryOnFailure,
 			Budget:              r.budget.Budget,
 			Runner:              runner,

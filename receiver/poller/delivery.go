@@ -63,6 +63,7 @@ type pageDelivery struct {
 	records plog.LogRecordSlice
 
 	rows       int       // rows read so far
+	batchBytes int       // bytes of the rows in the batch, as their JSON came
 	lastKey    time.Time // key of the last row read
 	groupStart int       // index in records of the first row with lastKey
 	flushed    bool      // a batch of this page was already delivered
@@ -91,7 +92,7 @@ func (d *pageDelivery) newBatch() {
 	scopeLogs := resourceLogs.ScopeLogs().AppendEmpty()
 	scopeLogs.Scope().SetName(metadata.ScopeName)
 	d.records = scopeLogs.LogRecords()
-	d.groupStart = 0
+	d.groupStart, d.batchBytes = 0, 0
 }
 
 // Schema prepares the converter for the page's columns.
@@ -152,7 +153,7 @@ func (d *pageDelivery) Row(data []byte) (int, error) {
 		return 0, err
 	}
 	if !key.Equal(d.lastKey) {
-		if d.records.Len() >= d.p.settings.BatchSize {
+		if n := d.records.Len(); n > 0 && (n >= d.p.settings.BatchSize || d.batchBytes >= d.p.settings.BatchBytes) {
 			if err := d.flush(d.lastKey); err != nil {
 				return 0, err
 			}
@@ -160,6 +161,7 @@ func (d *pageDelivery) Row(data []byte) (int, error) {
 		d.groupStart, d.lastKey = d.records.Len(), key
 	}
 	record.MoveTo(d.records.AppendEmpty())
+	d.batchBytes += outcome.Len
 	return outcome.Len, nil
 }
 

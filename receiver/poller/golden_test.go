@@ -187,6 +187,7 @@ func newGoldenPoller(t *testing.T, in goldenInput, inAttributes, inBody bool, ru
 		SemanticAttributes:  true,
 		MaxRows:             100000,
 		BatchSize:           5000,
+		BatchBytes:          16 << 20,
 		Retry:               configretry.BackOffConfig{Enabled: false}, // a failure ends the poll at once
 		Budget:              callbudget.New(45, time.Minute),
 		Runner:              runner,

@@ -55,8 +55,9 @@ type Settings struct {
 	SemanticAttributes bool
 	// MaxRows is the service's row cap: every page asks for at most this many rows.
 	MaxRows int
-	// BatchSize is how many records go to the pipeline at once (a batch is cut where the key changes).
-	BatchSize int
+	// BatchSize is how many records go to the pipeline at once, and BatchBytes how many bytes of the
+	// rows' JSON, whichever comes first (a batch is cut where the key changes, so it may run over).
+	BatchSize, BatchBytes int
 	// Retry paces the retries of a page after transient failures.
 	Retry     configretry.BackOffConfig
 	Budget    *callbudget.Budget

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,7 @@ type options struct {
 	storageSetErr error
 	maxRows       int
 	batchSize     int
+	batchBytes    int
 	ingestionTime bool
 	columnsIn     string // "body" or "both"; the attributes only when empty
 }
@@ -101,6 +103,7 @@ func newHarness(t *testing.T, o options, api *fakeAPI, next consumer.Logs) *harn
 		SemanticAttributes:  true,
 		MaxRows:             cmpOr(o.maxRows, 1000),
 		BatchSize:           cmpOr(o.batchSize, 1),
+		BatchBytes:          cmpOr(o.batchBytes, 1<<30),
 		Retry: configretry.BackOffConfig{
 			Enabled: true, InitialInterval: time.Millisecond, Multiplier: 1, MaxInterval: time.Millisecond, MaxElapsedTime: 50 * time.Millisecond,
 		},
@@ -474,4 +477,22 @@ func TestAnUnreadableCheckpointIsReadAgain(t *testing.T) {
 	assert.Equal(t, pageQuery(stored, "2026-11-26T11:55:00.0000000Z", 1000), h.api.sent()[0], "resumed from the stored watermark")
 	require.NotEmpty(t, statuses)
 	assert.ErrorContains(t, statuses[0], "disk not mounted yet")
+}
+
+// TestBatchesAreCutByBytes: with room for many records, a batch still ends (where the key changes)
+// once its rows' JSON reaches BatchBytes, so memory follows bytes as well as records.
+func TestBatchesAreCutByBytes(t *testing.T) {
+	big := strings.Repeat("x", 1000)
+	var served []map[string]any
+	for i := range 6 {
+		served = append(served, map[string]any{"Timestamp": fmt.Sprintf("2026-11-26T11:%02d:00.0000000Z", 10+i), "ProcessId": strconv.Itoa(i), "Padding": big})
+	}
+	sink := new(consumertest.LogsSink)
+	h := newHarness(t, options{batchSize: 1000, batchBytes: 2500}, &fakeAPI{rows: served}, sink)
+	require.NoError(t, h.poll())
+	var sizes []int
+	for _, logs := range sink.AllLogs() {
+		sizes = append(sizes, logs.LogRecordCount())
+	}
+	assert.Equal(t, []int{3, 3}, sizes, "each batch ends at the first key change past 2,500 bytes")
 }
