@@ -27,9 +27,16 @@ type collectorProcess struct {
 // collectorBinary is the collector distribution under test.
 func collectorBinary(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("OTELCOL_BIN")
+	return binaryFrom(t, "OTELCOL_BIN", "the collector")
+}
+
+// binaryFrom is the path in the environment variable name, which scripts/test.sh sets to what it
+// built; the test is skipped without it.
+func binaryFrom(t *testing.T, name, what string) string {
+	t.Helper()
+	bin := os.Getenv(name)
 	if bin == "" {
-		t.Skip("OTELCOL_BIN is not set: run scripts/test.sh, which builds the collector and runs these tests against it")
+		t.Skipf("%s is not set: run scripts/test.sh, which builds %s and runs these tests against it", name, what)
 	}
 	return bin
 }

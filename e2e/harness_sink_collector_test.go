@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"net"
-	"os"
 	"testing"
 	"time"
 
@@ -40,11 +39,7 @@ type sinkCollector struct {
 // sinkCollectorBinary is the sink collector distribution.
 func sinkCollectorBinary(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("SINK_OTELCOL_BIN")
-	if bin == "" {
-		t.Skip("SINK_OTELCOL_BIN is not set: run scripts/test.sh, which builds the sink collector and runs these tests against it")
-	}
-	return bin
+	return binaryFrom(t, "SINK_OTELCOL_BIN", "the sink collector")
 }
 
 // startSinkCollector runs a sink collector on free loopback ports and returns once both receivers
