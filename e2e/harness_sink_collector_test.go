@@ -30,8 +30,8 @@ const sinkReadyTimeout = 30 * time.Second
 // intake, each writing what it received to a file of its own.
 type sinkCollector struct {
 	*collectorProcess
-	hecURL  string // the HEC event endpoint, for the splunk_hec exporter
-	otlpURL string // the OTLP/HTTP base URL, for the otlp_http exporter
+	hecURL  string        // the HEC event endpoint, for the splunk_hec exporter
+	otlpURL string        // the OTLP/HTTP base URL, for the otlp_http exporter
 	hec     *exportedFile // what the splunk_hec receiver made of the HEC events
 	otlp    *exportedFile
 }
