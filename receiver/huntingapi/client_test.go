@@ -167,6 +167,34 @@ func TestRunRefusesIncompleteResponses(t *testing.T) {
 	}
 }
 
+// The bounds the decoder works to in production: a row over MaxRowBytes (16 MiB) fails the response
+// as unreadable, which the poller retries as it does a body cut off, and names the limit.
+func TestRunRefusesARowOverMaxRowBytes(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		rowSize int
+		wantErr bool
+	}{
+		{"a row of MaxRowBytes exactly", MaxRowBytes, false},
+		{"a row one byte longer", MaxRowBytes + 1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"Schema":[{"Name":"A","Type":"String"}],"Results":[{"A":"x"},` + sizedRow(1, tt.rowSize) + `]}`
+			got := &collector{}
+			_, err := serve(t, respond(http.StatusOK, nil, body)).Run(t.Context(), Request{Query: "T"}, got)
+			if !tt.wantErr {
+				require.NoError(t, err)
+				assert.Len(t, got.rows, 2)
+				return
+			}
+			assert.ErrorIs(t, err, ErrUnreadableResponse)
+			assert.ErrorIs(t, err, ErrRowTooLarge)
+			assert.ErrorContains(t, err, "a row exceeds 16777216 bytes (16 MiB), the limit for one row")
+			assert.Len(t, got.rows, 1)
+		})
+	}
+}
+
 func TestRunStopsWhenTheHandlerFails(t *testing.T) {
 	refused := errors.New("refused")
 	body := `{"Schema":[{"Name":"A","Type":"String"}],"Results":[{"A":"x"}]}`

@@ -17,6 +17,57 @@ type Stats struct {
 	ExecutionTime float64 `json:"ExecutionTime"`
 }
 
+// MaxRowBytes bounds one row's JSON text, and with it the read buffer, which must hold a row
+// whole (as it must any other element of the response: the Schema, a member it skips). A row over
+// it fails the response before it is handed over whole, with ErrRowTooLarge. Defender's rows take a
+// few KB (DeviceProcessEvents' 70 columns, about 2.8 KB), their largest values, command lines and
+// AdditionalFields, a few KB more, and Kusto stores a dynamic value of at most 1 MiB unless a
+// table's policy raises it: 16 MiB is some 6,000 such rows, or 16 of the largest dynamic values, in
+// one row. The bound is set by what a row becomes: dynamic values take 12-16x their text as log
+// values, so a 16 MiB row may become some 256 MiB of records. The read buffer's bound before this,
+// 256 MiB, let through a row that could have become 3-4 GiB.
+//
+// MaxEarlyRowBytes bounds the JSON text of the rows that come before the Schema, which are held
+// (copied out of the read buffer) until it arrives, since a row cannot be converted without it.
+// Both APIs' documented responses put the Schema first; this is for one that does not. Without a
+// bound, a full page sent Results first would be held whole: 100,000 rows of 2.7 KB, some 270 MB
+// (198 MB were seen held in a test). 64 MiB holds some 24,000 such rows, or four rows of
+// MaxRowBytes, so that a smaller page in that order is still read; with the read buffer at its own
+// bound the decoder then holds at most 80 MiB of text, under a third of what the read buffer alone
+// could take before (256 MiB). Rows past it fail the response with ErrEarlyRowsTooLarge; a page of
+// fewer rows may fit.
+const (
+	MaxRowBytes      = 16 << 20
+	MaxEarlyRowBytes = 64 << 20
+)
+
+var (
+	// ErrRowTooLarge marks a response with a row longer than MaxRowBytes. Asking again, for fewer
+	// rows or a shorter time, brings the same row back.
+	ErrRowTooLarge = errors.New("a row is too large")
+	// ErrEarlyRowsTooLarge marks a response whose rows before the Schema are longer, all together,
+	// than MaxEarlyRowBytes. A page of fewer rows may be read.
+	ErrEarlyRowsTooLarge = errors.New("the rows before the Schema are too large")
+)
+
+// limits are the bounds a decoder works to: MaxRowBytes and MaxEarlyRowBytes, but for tests.
+type limits struct {
+	row   int // one element's text, a row's included: the most the read buffer grows to
+	early int // the text of the rows held until the Schema comes, all together
+}
+
+var defaultLimits = limits{row: MaxRowBytes, early: MaxEarlyRowBytes}
+
+// limitError is an error that says which limit was passed, in its own words, and matches the
+// sentinel error of that limit.
+type limitError struct {
+	sentinel error
+	text     string
+}
+
+func (e limitError) Error() string { return e.text }
+func (e limitError) Unwrap() error { return e.sentinel }
+
 // decoder walks a response, {"Stats":..,"Schema":..,"Results":[..]}, straight from the body's
 // buffer. Each row is read once, by the handler, which converts it as it checks it; the decoder
 // reads the rest: the envelope, the Schema and Stats, and whatever else the service adds. Keys are
@@ -31,6 +82,8 @@ type decoder struct {
 	schemaSeen  bool
 	resultsSeen bool
 	early       [][]byte // rows that came before the Schema, held until it is known
+	earlyBytes  int      // their length, all together
+	limits      limits
 }
 
 // decodeResponse reads a whole response, handing its Schema and then each row to h.
@@ -41,7 +94,12 @@ func decodeResponse(r io.Reader, h ResultHandler) (Stats, error) {
 // decodeWithBuffer is decodeResponse reading through a buffer of the given starting size: tests
 // make it tiny, so that every element is cut somewhere by the buffer's end.
 func decodeWithBuffer(r io.Reader, h ResultHandler, size int) (Stats, error) {
-	d := &decoder{in: newStream(r, size), h: h}
+	return decodeWithLimits(r, h, size, defaultLimits)
+}
+
+// decodeWithLimits is decodeWithBuffer working to the given limits: tests make them small.
+func decodeWithLimits(r io.Reader, h ResultHandler, size int, l limits) (Stats, error) {
+	d := &decoder{in: newStream(r, size, l.row), h: h, limits: l}
 	defer d.in.release()
 	// Reading stops at the response object's end, as a JSON decoder's would: bytes after it (none
 	// are sent) cannot change what was read, and refusing them would stall the query for good.
@@ -100,12 +158,13 @@ func (d *decoder) member(key string) error {
 			return handlerError{err}
 		}
 		d.schemaSeen = true
-		for _, row := range d.early {
+		for i, row := range d.early {
+			d.early[i] = nil // handed over: its copy may go
 			if err := d.heldRow(row); err != nil {
 				return err
 			}
 		}
-		d.early = nil
+		d.early, d.earlyBytes = nil, 0
 		return nil
 	case strings.EqualFold(key, "Results"):
 		if err := d.results(); err != nil {
@@ -147,17 +206,32 @@ func (d *decoder) value(name string, v any) error {
 
 // results reads the array of rows.
 func (d *decoder) results() error {
-	return d.container('[', ']', func() error { return d.in.next(d.row) })
+	return d.container('[', ']', func() error {
+		// White space before a row is skipped first, so that the row's bound is on its own text.
+		if _, err := d.in.peek(); err != nil {
+			return err
+		}
+		if err := d.in.next(d.row); err != nil {
+			return rowError(err)
+		}
+		return nil
+	})
+}
+
+// rowError names the stream's error for an element over its limit as a row's.
+func rowError(err error) error {
+	var tooLarge elementTooLarge
+	if errors.As(err, &tooLarge) {
+		text := fmt.Sprintf("a row exceeds %s, the limit for one row", byteCount(tooLarge.limit))
+		return limitError{ErrRowTooLarge, text}
+	}
+	return err
 }
 
 // row hands the row at the start of data to the handler, or holds it until the Schema comes.
 func (d *decoder) row(data []byte) (int, error) {
 	if !d.schemaSeen {
-		n, err := jsonscan.ValueLen(data)
-		if err == nil {
-			d.early = append(d.early, bytes.Clone(data[:n]))
-		}
-		return n, err
+		return d.holdRow(data)
 	}
 	n, err := d.h.Row(data)
 	switch {
@@ -166,6 +240,23 @@ func (d *decoder) row(data []byte) (int, error) {
 	case err != nil:
 		return 0, handlerError{err}
 	}
+	return n, nil
+}
+
+// holdRow copies the row at the start of data to hand it over once the Schema comes, within the
+// limit for such rows.
+func (d *decoder) holdRow(data []byte) (int, error) {
+	n, err := jsonscan.ValueLen(data)
+	if err != nil {
+		return n, err
+	}
+	if d.earlyBytes += n; d.earlyBytes > d.limits.early {
+		d.early = nil // the response fails: let the copies go now
+		text := fmt.Sprintf("the rows before the Schema exceed %s, the most held until it comes",
+			byteCount(d.limits.early))
+		return 0, limitError{ErrEarlyRowsTooLarge, text}
+	}
+	d.early = append(d.early, bytes.Clone(data[:n]))
 	return n, nil
 }
 

@@ -214,8 +214,7 @@ func TestStreamBoundsTheElementItReads(t *testing.T) {
 		{"a string that never ends", `"` + strings.Repeat("x", 10*limit), true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newStream(strings.NewReader(tt.text), 8)
-			s.limit = limit
+			s := newStream(strings.NewReader(tt.text), 8, limit)
 			var read int
 			err := s.next(func(data []byte) (n int, err error) {
 				n, err = jsonscan.ValueLen(data)
@@ -223,7 +222,7 @@ func TestStreamBoundsTheElementItReads(t *testing.T) {
 				return n, err
 			})
 			if tt.wantErr {
-				assert.ErrorContains(t, err, "limit of 60 bytes")
+				assert.ErrorContains(t, err, "exceeds 60 bytes")
 			} else {
 				require.NoError(t, err)
 				assert.Equal(t, len(tt.text), read)
@@ -231,6 +230,105 @@ func TestStreamBoundsTheElementItReads(t *testing.T) {
 			assert.LessOrEqual(t, len(s.buf), limit)
 		})
 	}
+}
+
+// sizedRow is a row of exactly size bytes of JSON text, unique by id.
+func sizedRow(id, size int) string {
+	prefix := fmt.Sprintf(`{"A":"%d:`, id)
+	return prefix + strings.Repeat("x", size-len(prefix)-2) + `"}`
+}
+
+// Rows that come before the Schema are held until it comes, up to a limit on their text all
+// together: past it the response fails, as the response's fault, rather than being held whole.
+func TestDecodeResponseBoundsTheRowsHeldBeforeTheSchema(t *testing.T) {
+	const rowSize, early = 20, 100 // five rows fill the limit exactly
+	rows := func(n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, sizedRow(i, rowSize))
+		}
+		return out
+	}
+	rowsFirst := func(n int) string {
+		return `{"Results":[` + strings.Join(rows(n), ", ") + `],"Schema":` + twoColumns + `}`
+	}
+	tests := []struct {
+		name    string
+		body    string
+		wantErr bool
+	}{
+		{"rows just under the limit", rowsFirst(4), false},
+		{"rows that fill the limit exactly", rowsFirst(5), false},
+		{"rows over the limit by one", `{"Results":[` + strings.Join(rows(4), ",") + `,` + sizedRow(4, rowSize+1) + `],"Schema":` + twoColumns + `}`, true},
+		{"rows over the limit", rowsFirst(6), true},
+		{"rows after the Schema are not held, whatever their number", `{"Schema":` + twoColumns + `,"Results":[` + strings.Join(rows(50), ",") + `]}`, false},
+	}
+	for _, tt := range tests {
+		for _, size := range bufferSizes {
+			t.Run(fmt.Sprintf("%s/buffer=%d", tt.name, size), func(t *testing.T) {
+				got := &collector{}
+				_, err := decodeWithLimits(strings.NewReader(tt.body), got, size, limits{row: 64, early: early})
+				if !tt.wantErr {
+					require.NoError(t, err)
+					assert.NotEmpty(t, got.rows)
+					return
+				}
+				require.ErrorIs(t, err, ErrEarlyRowsTooLarge)
+				assert.EqualError(t, err, "Results: the rows before the Schema exceed 100 bytes, the most held until it comes")
+				assert.False(t, errors.As(err, new(handlerError)), "%v is the response's fault, not the handler's", err)
+				assert.Nil(t, got.schema, "the rows' Schema was never read")
+				assert.Empty(t, got.rows)
+			})
+		}
+	}
+}
+
+// One row is at most limits.row bytes of JSON, whether it comes before or after the Schema: a
+// longer one fails the response before it is handed over whole (the read buffer stops growing at
+// that size: TestStreamBoundsTheElementItReads).
+func TestDecodeResponseBoundsOneRow(t *testing.T) {
+	const limit = 64
+	for _, tt := range []struct {
+		name    string
+		rowSize int
+		wantErr bool
+	}{
+		{"a row just under the limit", limit - 1, false},
+		{"a row of the limit exactly", limit, false},
+		{"a row over the limit by one", limit + 1, true},
+		{"a row far over the limit", 100 * limit, true},
+	} {
+		row := sizedRow(1, tt.rowSize)
+		for order, body := range map[string]string{
+			"Schema first":  `{"Schema":` + twoColumns + `,"Results":[{"A":"0"}, ` + row + ` ,{"A":"2"}]}`,
+			"Results first": `{"Results":[{"A":"0"}, ` + row + ` ,{"A":"2"}],"Schema":` + twoColumns + `}`,
+		} {
+			for _, size := range bufferSizes {
+				t.Run(fmt.Sprintf("%s/%s/buffer=%d", tt.name, order, size), func(t *testing.T) {
+					got := &collector{}
+					_, err := decodeWithLimits(strings.NewReader(body), got, size, limits{row: limit, early: 1 << 20})
+					if !tt.wantErr {
+						require.NoError(t, err)
+						assert.Equal(t, []string{`{"A":"0"}`, row, `{"A":"2"}`}, got.rows)
+						return
+					}
+					require.ErrorIs(t, err, ErrRowTooLarge)
+					assert.EqualError(t, err, "Results: a row exceeds 64 bytes, the limit for one row")
+					assert.False(t, errors.As(err, new(handlerError)), "%v is the response's fault, not the handler's", err)
+					assert.NotContains(t, got.rows, row, "the row over the limit was handed over")
+				})
+			}
+		}
+	}
+}
+
+// Any other element of the response is bounded by the same limit, with a message that does not
+// call it a row.
+func TestDecodeResponseBoundsOtherElements(t *testing.T) {
+	body := `{"@odata.context":"` + strings.Repeat("x", 100) + `","Schema":` + twoColumns + `,"Results":[]}`
+	_, err := decodeWithLimits(strings.NewReader(body), &collector{}, 8, limits{row: 64, early: 64})
+	assert.EqualError(t, err, "an element of the response exceeds 64 bytes, the limit for one element")
+	assert.NotErrorIs(t, err, ErrRowTooLarge)
 }
 
 // Read buffers go back to a pool after each response: nothing one response left in its buffer may

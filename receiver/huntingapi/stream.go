@@ -9,14 +9,10 @@ import (
 
 // streamBuffer is the size a response's read buffer starts at: about a hundred rows of
 // DeviceProcessEvents, so that refills (and the re-reads of the row each one cuts) are rare. It
-// grows for an element larger than half of it.
+// grows for an element larger than half of it, doubling up to MaxRowBytes (16 MiB, six doublings):
+// an element that fills that fails the response, so that one row, or a body that never closes a
+// string, cannot take memory without bound.
 const streamBuffer = 256 << 10
-
-// maxStreamBuffer bounds the read buffer, and so the largest element it can hold, so that a
-// response that never closes a string cannot grow the buffer to its own size. Kusto refuses to
-// store a record over 64 MB, and JSON escapes seldom double a text: no row the service sends comes
-// near the limit.
-const maxStreamBuffer = 256 << 20
 
 // readBuffers keeps read buffers of streamBuffer bytes from one response to the next. A fresh
 // buffer per response was a large allocation each time: the runtime cleared it, and after it was
@@ -31,16 +27,18 @@ type stream struct {
 	r        io.Reader
 	buf      []byte // buf[pos:end] is read from the body and not yet consumed
 	pos, end int
-	limit    int   // the size the buffer may grow to: maxStreamBuffer, but for tests
+	limit    int   // the most the buffer grows to, so the largest element: MaxRowBytes, but for tests
 	eof      bool  // the body has no more
 	err      error // the body's read error, other than io.EOF
 }
 
-func newStream(r io.Reader, size int) *stream {
-	if size == streamBuffer {
-		return &stream{r: r, buf: readBuffers.Get().(*[streamBuffer]byte)[:], limit: maxStreamBuffer}
+// newStream reads r through a buffer that starts at size bytes and grows to at most limit; a
+// buffer larger than limit would let an element over the limit through, so it starts at limit then.
+func newStream(r io.Reader, size, limit int) *stream {
+	if size == streamBuffer && limit >= streamBuffer {
+		return &stream{r: r, buf: readBuffers.Get().(*[streamBuffer]byte)[:], limit: limit}
 	}
-	return &stream{r: r, buf: make([]byte, size), limit: maxStreamBuffer}
+	return &stream{r: r, buf: make([]byte, min(size, limit)), limit: limit}
 }
 
 // release gives the buffer back for the next response; the stream must not be read after it.
@@ -105,7 +103,7 @@ func (s *stream) fill() error {
 	}
 	s.pos, s.end = 0, len(unconsumed)
 	if s.end == len(s.buf) {
-		s.err = fmt.Errorf("an element of the response (a row, say) does not fit the read buffer's limit of %d bytes", s.limit)
+		s.err = elementTooLarge{s.limit}
 		return s.err
 	}
 	for s.end < len(s.buf) {
@@ -121,4 +119,21 @@ func (s *stream) fill() error {
 		}
 	}
 	return nil
+}
+
+// elementTooLarge is the stream's error for an element (a row, the Schema) that does not fit the
+// largest buffer: it is longer than limit bytes.
+type elementTooLarge struct{ limit int }
+
+func (e elementTooLarge) Error() string {
+	return fmt.Sprintf("an element of the response exceeds %s, the limit for one element",
+		byteCount(e.limit))
+}
+
+// byteCount writes a size in bytes, and in MiB when it is a whole number of them.
+func byteCount(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d bytes (%d MiB)", n, n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -61,6 +61,12 @@ func classify(err error) failure {
 		return failureRedirect
 	case errors.As(err, &apiErr):
 		return classifyAPIError(apiErr)
+	case errors.Is(err, huntingapi.ErrEarlyRowsTooLarge):
+		// Rows that came before the Schema, more than may be held: fewer rows per page fit.
+		return failureTooLarge
+	case errors.Is(err, huntingapi.ErrRowTooLarge):
+		// The same row comes back however often it is asked for: wait for the next interval.
+		return failureQuery
 	case errors.As(err, &tokenErr):
 		return classifyTokenError(tokenErr)
 	case consumererror.IsPermanent(err):

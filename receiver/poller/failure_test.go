@@ -52,6 +52,8 @@ func TestClassify(t *testing.T) {
 		{"token endpoint unreachable", &entraid.TokenError{Err: errors.New("dial tcp: connection refused")}, failureTransient},
 		{"API call redirected elsewhere", fmt.Errorf("page: %w", &url.Error{Op: "Post", URL: "https://a", Err: fmt.Errorf("%w: to another host", redirect.ErrRefused)}), failureRedirect},
 		{"token request redirected elsewhere, as the identity library words it", &entraid.TokenError{Err: errors.New(`ClientSecretCredential: Post "https://a/t/oauth2/v2.0/token": redirect refused: https://a redirects to another host`)}, failureRedirect},
+		{"rows before the Schema over the bound", fmt.Errorf("page: %w: %w", huntingapi.ErrUnreadableResponse, huntingapi.ErrEarlyRowsTooLarge), failureTooLarge},
+		{"a row over the bound", fmt.Errorf("page: %w: %w", huntingapi.ErrUnreadableResponse, huntingapi.ErrRowTooLarge), failureQuery},
 		{"pipeline refused for now", fmt.Errorf("%w: queue full", errPipelineRefused), failurePipeline},
 		{"pipeline refused for good, escaped", consumererror.NewPermanent(errors.New("bad")), failureQuery},
 	}
