@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // API selects the service a Client calls; both speak KQL and answer with a schema and rows.
@@ -94,6 +95,7 @@ func (c *Client) Run(ctx context.Context, req Request, h ResultHandler) (Stats, 
 	if err != nil {
 		return Stats{}, err
 	}
+	received := time.Now()
 	defer func() {
 		// Drain a little so the connection can be reused, then close.
 		_, _ = io.CopyN(io.Discard, resp.Body, 4096)
@@ -110,6 +112,8 @@ func (c *Client) Run(ctx context.Context, req Request, h ResultHandler) (Stats, 
 	case err != nil:
 		return Stats{}, fmt.Errorf("%w: %w", ErrUnreadableResponse, err)
 	}
+	stats.ReceivedAt = received
+	stats.ServiceTime, _ = http.ParseTime(resp.Header.Get("Date"))
 	return stats, nil
 }
 

@@ -147,6 +147,22 @@ func TestRunDecodesResponses(t *testing.T) {
 	}
 }
 
+// TestRunReportsTheServiceClock: the answer's Date and when its headers arrived come back in Stats,
+// for the poller to end windows by the service's clock.
+func TestRunReportsTheServiceClock(t *testing.T) {
+	date := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	body := `{"Schema":[],"Results":[]}`
+	before := time.Now()
+	stats, err := serve(t, respond(http.StatusOK, http.Header{"Date": {date.Format(http.TimeFormat)}}, body)).Run(t.Context(), Request{Query: "T"}, &collector{})
+	require.NoError(t, err)
+	assert.True(t, date.Equal(stats.ServiceTime), "service time %s", stats.ServiceTime)
+	assert.False(t, stats.ReceivedAt.Before(before))
+
+	stats, err = serve(t, respond(http.StatusOK, http.Header{"Date": {"not a date"}}, body)).Run(t.Context(), Request{Query: "T"}, &collector{})
+	require.NoError(t, err)
+	assert.True(t, stats.ServiceTime.IsZero(), "no service time from a Date that is not one")
+}
+
 func TestRunRefusesIncompleteResponses(t *testing.T) {
 	tests := []struct {
 		name string

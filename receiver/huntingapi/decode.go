@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/jsonscan"
 )
@@ -15,6 +16,11 @@ import (
 type Stats struct {
 	// ExecutionTime is the service's own query run time, in seconds.
 	ExecutionTime float64 `json:"ExecutionTime"`
+	// ServiceTime is the service's clock when it answered (its Date header, to the second; zero
+	// without one), and ReceivedAt the local clock when the answer's headers arrived: together
+	// they tell how far the local clock is from the service's.
+	ServiceTime time.Time `json:"-"`
+	ReceivedAt  time.Time `json:"-"`
 }
 
 // MaxRowBytes bounds one row's JSON text, and with it the read buffer, which must hold a row

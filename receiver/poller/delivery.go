@@ -188,7 +188,13 @@ func (d *pageDelivery) checkKey(key time.Time) error {
 func (d *pageDelivery) finish() error {
 	d.p.settings.Telemetry.DefenderHuntingRowsPerPage.Record(d.ctx, int64(d.rows), d.p.queryAttr)
 	if d.rows < d.limit {
-		return d.flush(d.page.End)
+		// Up to the page's end, or to where windows end by the service's clock if that is sooner,
+		// but not back before what the page's batches committed.
+		end := minTime(d.page.End, d.p.windowEnd())
+		if end.Before(d.p.watermark) {
+			end = d.p.watermark
+		}
+		return d.flush(end)
 	}
 	if !d.flushed && d.groupStart == 0 {
 		// Every row shares one key: no complete key to stop after. A page narrowed below the row

@@ -25,7 +25,7 @@ const cpuQuotaCycle = 15 * time.Minute
 // off. It returns the failure that ended the poll early, if any; the watermark then stays where the
 // pipeline's last accepted batch left it and the next poll continues from there.
 func (p *Poller) poll(ctx context.Context) error {
-	window, due := p.query.Policy.Next(p.watermark, p.settings.Now())
+	window, due := p.query.Policy.Next(p.watermark, p.serviceNow())
 	if !due {
 		return nil
 	}
@@ -54,6 +54,8 @@ func (p *Poller) poll(ctx context.Context) error {
 		switch class {
 		case noFailure:
 			retry.reset()
+			// The answer may have shown the service's clock behind: the window ends by it.
+			window.End = minTime(window.End, p.windowEnd())
 			continue
 		case failureCanceled, failureQuery, failureAuth, failureRedirect:
 			return err
@@ -83,6 +85,12 @@ func (p *Poller) poll(ctx context.Context) error {
 	return nil
 }
 
+// windowEnd is where a window may end now, by the service's clock.
+func (p *Poller) windowEnd() time.Time {
+	window, _ := p.query.Policy.Next(p.watermark, p.serviceNow())
+	return window.End
+}
+
 // fetchPage asks for one page and streams its rows to the pipeline (see pageDelivery).
 func (p *Poller) fetchPage(ctx context.Context, page watermark.Window, limit int) error {
 	if err := p.settings.Budget.Wait(ctx); err != nil {
@@ -94,6 +102,9 @@ func (p *Poller) fetchPage(ctx context.Context, page watermark.Window, limit int
 		Query:    p.query.Selection.Apply(p.query.Text, page, limit),
 		Timespan: p.query.Selection.Timespan(page),
 	}, delivery)
+	if err == nil {
+		p.noteServiceClock(stats)
+	}
 
 	tel := p.settings.Telemetry
 	tel.DefenderHuntingQueryDuration.Record(ctx, time.Since(started).Seconds(), p.queryAttr)

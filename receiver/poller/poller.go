@@ -82,6 +82,11 @@ type Poller struct {
 	// watermark is the point up to which every row was delivered (or, before the first commit,
 	// the lookback start): the next page starts right after it.
 	watermark time.Time
+	// serviceBehind is how far, at least, the service's clock is behind the local one, from the
+	// Date of its last answer; 0 when it is not behind. Windows end by the service's clock: one
+	// that ended by a local clock running ahead would be committed before its rows exist.
+	serviceBehind time.Duration
+	warnedSkew    bool
 	// unsaved is set while the watermark is past the last checkpoint saved: nothing more is
 	// delivered until a save succeeds, so that a crash repeats at most the batch in between.
 	unsaved bool
@@ -218,6 +223,28 @@ func (p *Poller) commit(ctx context.Context, to time.Time) error {
 	}
 	p.unsaved = false
 	return nil
+}
+
+// serviceNow is the clock windows end by: the local one, or the service's when it is behind.
+func (p *Poller) serviceNow() time.Time {
+	return p.settings.Now().Add(-p.serviceBehind)
+}
+
+// maxSkewUnwarned is how far the local clock may run ahead of the service's before it is logged.
+const maxSkewUnwarned = 30 * time.Second
+
+// noteServiceClock learns from an answer how far the local clock runs ahead of the service's. The
+// Date header has whole seconds: the service's clock was at most a second past it.
+func (p *Poller) noteServiceClock(stats huntingapi.Stats) {
+	if stats.ServiceTime.IsZero() || stats.ReceivedAt.IsZero() {
+		return
+	}
+	p.serviceBehind = max(stats.ReceivedAt.Sub(stats.ServiceTime.Add(time.Second)), 0)
+	if p.serviceBehind > maxSkewUnwarned && !p.warnedSkew {
+		p.warnedSkew = true
+		p.logger.Warn("The local clock is ahead of the service's; windows end by the service's clock",
+			zap.Duration("ahead_by", p.serviceBehind), zap.String("service_time", stats.ServiceTime.UTC().Format(time.RFC3339)))
+	}
 }
 
 // operationAttr is the attribute set of a checkpoint failure.

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/defender-otel/defenderhuntingreceiver/internal/metadata"
 	"github.com/defender-otel/defenderhuntingreceiver/internal/metadatatest"
@@ -495,4 +496,42 @@ func TestBatchesAreCutByBytes(t *testing.T) {
 		sizes = append(sizes, logs.LogRecordCount())
 	}
 	assert.Equal(t, []int{3, 3}, sizes, "each batch ends at the first key change past 2,500 bytes")
+}
+
+// behindAPI is fakeAPI answering with a Date behind the local clock, as a service would whose clock
+// is behind the collector's.
+type behindAPI struct {
+	*fakeAPI
+	behind time.Duration
+	now    func() time.Time
+}
+
+func (b behindAPI) Run(ctx context.Context, req huntingapi.Request, h huntingapi.ResultHandler) (huntingapi.Stats, error) {
+	stats, err := b.fakeAPI.Run(ctx, req, h)
+	stats.ReceivedAt = b.now()
+	stats.ServiceTime = stats.ReceivedAt.Add(-b.behind).Truncate(time.Second)
+	return stats, err
+}
+
+// TestWindowsEndByTheServiceClock: with the local clock 10 minutes ahead of the service's, a window
+// is committed only up to the service's now less ingestion_delay, not to the local one's: rows the
+// service has not ingested yet are asked for by a later window, not skipped.
+func TestWindowsEndByTheServiceClock(t *testing.T) {
+	consumer := &scriptedConsumer{}
+	api := &fakeAPI{rows: rows}
+	h := newHarness(t, options{}, api, consumer)
+	h.poller.settings.Runner = behindAPI{fakeAPI: api, behind: 10 * time.Minute, now: func() time.Time { return h.now }}
+	core, logs := observer.New(zap.WarnLevel)
+	h.poller.logger = zap.New(core)
+
+	require.NoError(t, h.poll())
+	// Service now 11:50 (the Date, plus at most a second), less the 5 minutes of ingestion_delay.
+	assert.Equal(t, `{"watermark":"2026-11-26T11:45:01.0000000Z","windowed_on":"Timestamp"}`, h.storage.Value(checkpointKey))
+	assert.Equal(t, everyRowOnce, consumer.accepted)
+	require.Len(t, logs.FilterMessageSnippet("ahead of the service").All(), 1)
+
+	require.NoError(t, h.poll()) // a minute later
+	assert.Equal(t, pageQuery("2026-11-26T11:45:01.0000000Z", "2026-11-26T11:46:01.0000000Z", 1000), h.api.sent()[len(h.api.sent())-1],
+		"the next window starts where the last one ended and ends by the service's clock")
+	assert.Len(t, logs.FilterMessageSnippet("ahead of the service").All(), 1, "warned once")
 }
