@@ -69,37 +69,14 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 		return err
 	}
 
-	if r.cfg.API == APIAdvancedHunting {
-		r.settings.Logger.Warn(advancedHuntingRetirement)
-	}
-	for _, q := range r.cfg.Queries {
-		if q.Watermark == WatermarkIngestionTime && q.IngestionDelay < minSafeIngestionDelay {
-			r.settings.Logger.Warn("ingestion_delay is short for watermark: ingestion_time: ingestion_time() is approximate, "+
-				"and rows that become queryable together can carry earlier ingestion times than a window already committed; "+
-				"they are missed unless the window stays behind now for longer (the default is 5m)",
-				zap.String("query", q.Name), zap.Duration("ingestion_delay", q.IngestionDelay), zap.Duration("safe_minimum", minSafeIngestionDelay))
-		}
-	}
+	r.warnAtStart()
 	status := newStatusTracker(host)
 	store := watermark.NewStore(r.storage, r.cfg.TenantID)
 	r.budget = callbudget.Acquire(r.cfg.TenantID, r.cfg.CallsPerMinute)
 	pollCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	for _, q := range r.cfg.Queries {
-		table := cmp.Or(q.Table, tables.FromQuery(q.Query))
-		p := poller.New(poller.Query{
-			Name:     q.Name,
-			Text:     q.Query,
-			Interval: q.Interval,
-			Policy:   watermark.Policy{Lookback: q.Lookback, IngestionDelay: q.IngestionDelay},
-			Selection: watermark.Selection{
-				TimestampColumn: q.TimestampColumn,
-				IngestionTime:   q.Watermark == WatermarkIngestionTime,
-				OneTable:        tables.ReadsOnlyItsTable(q.Query),
-			},
-			ResourceAttributes: routing(table, q.ResourceAttributes),
-			Table:              table,
-		}, poller.Settings{
+		p := poller.New(pollerQuery(q), poller.Settings{
 			Tenant:              r.cfg.TenantID,
 			ColumnsInAttributes: r.cfg.ColumnsIn != ColumnsInBody,
 			ColumnsInBody:       r.cfg.ColumnsIn != ColumnsInAttributes,
@@ -125,6 +102,39 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 		}()
 	}
 	return nil
+}
+
+// warnAtStart logs, once, the settings that work but risk what a user would not want.
+func (r *huntingReceiver) warnAtStart() {
+	if r.cfg.API == APIAdvancedHunting {
+		r.settings.Logger.Warn(advancedHuntingRetirement)
+	}
+	for _, q := range r.cfg.Queries {
+		if q.Watermark == WatermarkIngestionTime && q.IngestionDelay < minSafeIngestionDelay {
+			r.settings.Logger.Warn("ingestion_delay is short for watermark: ingestion_time: ingestion_time() is approximate, "+
+				"and rows that become queryable together can carry earlier ingestion times than a window already committed; "+
+				"they are missed unless the window stays behind now for longer (the default is 5m)",
+				zap.String("query", q.Name), zap.Duration("ingestion_delay", q.IngestionDelay), zap.Duration("safe_minimum", minSafeIngestionDelay))
+		}
+	}
+}
+
+// pollerQuery is what the poller of q needs to know of it.
+func pollerQuery(q QueryConfig) poller.Query {
+	table := cmp.Or(q.Table, tables.FromQuery(q.Query))
+	return poller.Query{
+		Name:     q.Name,
+		Text:     q.Query,
+		Interval: q.Interval,
+		Policy:   watermark.Policy{Lookback: q.Lookback, IngestionDelay: q.IngestionDelay},
+		Selection: watermark.Selection{
+			TimestampColumn: q.TimestampColumn,
+			IngestionTime:   q.Watermark == WatermarkIngestionTime,
+			OneTable:        tables.ReadsOnlyItsTable(q.Query),
+		},
+		ResourceAttributes: routing(table, q.ResourceAttributes),
+		Table:              table,
+	}
 }
 
 // routing is a query's resource attributes: the Elastic data stream and Splunk sourcetype of its
