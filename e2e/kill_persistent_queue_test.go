@@ -99,17 +99,8 @@ func TestKillWithAPersistentQueue(t *testing.T) {
 		maxSize       = 500
 		intakeLatency = 100 * time.Millisecond
 	)
-	t0 := frozenNow()
-	specs := make([]simulator.TableSpec, len(defaultTableNames))
-	for i, table := range defaultTableNames {
-		specs[i] = simulator.TableSpec{Name: table, Start: t0.Add(-history), Every: every, PerTimestamp: frozenPerTimestamp}
-	}
-	queries := tableQueries(defaultTableNames, pollInterval, frozenLookback)
-	world := startFrozenWorldAt(t, simulator.Options{RowCap: pagingRowCap}, t0, specs...)
+	world, queries, receiver := startKillWorld(t, history, every, batchSize)
 	expected := world.expected()
-	receiver := receiverConfig(world.sim, queries...)
-	receiver["row_cap"] = pagingRowCap
-	receiver["batch_size"] = batchSize
 	storageDir := t.TempDir()
 	intake := startOTLPSink(t)
 	intake.answerAfter(intakeLatency)

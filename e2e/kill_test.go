@@ -41,18 +41,9 @@ func TestKillAndRestart(t *testing.T) {
 		maxBatch      = batchSize + frozenPerTimestamp - 1
 		intakeLatency = 50 * time.Millisecond
 	)
-	t0 := frozenNow()
-	specs := make([]simulator.TableSpec, len(defaultTableNames))
-	for i, table := range defaultTableNames {
-		specs[i] = simulator.TableSpec{Name: table, Start: t0.Add(-history), Every: every, PerTimestamp: frozenPerTimestamp}
-	}
-	queries := tableQueries(defaultTableNames, pollInterval, frozenLookback)
-	world := startFrozenWorldAt(t, simulator.Options{RowCap: pagingRowCap}, t0, specs...)
+	world, queries, receiver := startKillWorld(t, history, every, batchSize)
 	expected := world.expected()
 	truth := byReportID(expected)
-	receiver := receiverConfig(world.sim, queries...)
-	receiver["row_cap"] = pagingRowCap
-	receiver["batch_size"] = batchSize
 	storageDir := t.TempDir()
 	intake := startOTLPSink(t)
 	intake.answerAfter(intakeLatency)
@@ -149,6 +140,24 @@ func requireOneUIDPerEvent(t *testing.T, received []otlpRecord) {
 		uidOf[id], eventOf[uid] = uid, id
 	}
 	t.Logf("uids: %d events, %d repeated deliveries, each with its event's uid", len(uidOf), repeats)
+}
+
+// startKillWorld serves a history of the default tables, paged under pagingRowCap, for a collector
+// to be killed while it delivers it; it returns the world, the queries (one per table) and the
+// receiver's configuration with batchSize.
+func startKillWorld(t *testing.T, history, every time.Duration, batchSize int) (frozenWorld, []huntingQuery, map[string]any) {
+	t.Helper()
+	t0 := frozenNow()
+	specs := make([]simulator.TableSpec, len(defaultTableNames))
+	for i, table := range defaultTableNames {
+		specs[i] = simulator.TableSpec{Name: table, Start: t0.Add(-history), Every: every, PerTimestamp: frozenPerTimestamp}
+	}
+	queries := tableQueries(defaultTableNames, pollInterval, frozenLookback)
+	world := startFrozenWorldAt(t, simulator.Options{RowCap: pagingRowCap}, t0, specs...)
+	receiver := receiverConfig(world.sim, queries...)
+	receiver["row_cap"] = pagingRowCap
+	receiver["batch_size"] = batchSize
+	return world, queries, receiver
 }
 
 // since returns the deliveries counted in now but not yet in before.

@@ -1,7 +1,6 @@
 package poller
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"io"
@@ -18,16 +17,12 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
-	"github.com/defender-otel/defenderhuntingreceiver/internal/metadata"
-	"github.com/defender-otel/defenderhuntingreceiver/internal/metadatatest"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/callbudget"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/rowconv"
@@ -159,13 +154,7 @@ func TestGolden(t *testing.T) {
 // settings, running its pages through runner; it returns the checkpoint storage too.
 func newGoldenPoller(t *testing.T, in goldenInput, inAttributes, inBody bool, runner Runner, sink *consumertest.LogsSink) (*Poller, *watermarktest.MemoryClient) {
 	t.Helper()
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	set := metadatatest.NewSettings(tel)
-	builder, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	require.NoError(t, err)
-	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, ReceiverCreateSettings: set})
-	require.NoError(t, err)
+	_, builder, obs := newTestTelemetry(t)
 	storage := watermarktest.NewMemoryClient(nil)
 	p := New(Query{
 		Name:      "processes",

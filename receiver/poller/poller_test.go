@@ -76,13 +76,7 @@ type harness struct {
 
 func newHarness(t *testing.T, o options, api *fakeAPI, next consumer.Logs) *harness {
 	t.Helper()
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	set := metadatatest.NewSettings(tel)
-	builder, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	require.NoError(t, err)
-	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, ReceiverCreateSettings: set})
-	require.NoError(t, err)
+	tel, builder, obs := newTestTelemetry(t)
 	if api.schema == nil {
 		api.schema = schema
 	}
@@ -119,6 +113,19 @@ func newHarness(t *testing.T, o options, api *fakeAPI, next consumer.Logs) *harn
 	})
 	h.poller.loadCheckpoint(t.Context())
 	return h
+}
+
+// newTestTelemetry is the telemetry a poller under test reports to, shut down with the test.
+func newTestTelemetry(t *testing.T) (*componenttest.Telemetry, *metadata.TelemetryBuilder, *receiverhelper.ObsReport) {
+	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := metadatatest.NewSettings(tel)
+	builder, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	require.NoError(t, err)
+	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, ReceiverCreateSettings: set})
+	require.NoError(t, err)
+	return tel, builder, obs
 }
 
 func cmpOr(v, fallback int) int {
