@@ -33,6 +33,9 @@ const (
 	ColumnsInBody = "body"
 	// ColumnsInBoth does both: each record then holds its columns twice.
 	ColumnsInBoth = "both"
+	// ColumnsInJSON makes the body the row's JSON text, as the service wrote it: one string, which
+	// exporters pass on without walking a map.
+	ColumnsInJSON = "json"
 )
 
 // Watermark modes of a query.
@@ -111,9 +114,9 @@ type Config struct {
 	RetryOnFailure configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 
 	// ColumnsIn is where each record carries the row's columns: "body" (a map: the default, which
-	// every exporter delivers), "attributes" (the body left empty, which splunk_hec drops) or
-	// "both". Both holds them twice, which costs about half as much again per row and twice the
-	// storage downstream.
+	// every exporter delivers), "json" (the body is the row's JSON text, one string), "attributes"
+	// (the body left empty, which splunk_hec drops) or "both". Both holds them twice, which costs
+	// about half as much again per row and twice the storage downstream.
 	ColumnsIn string `mapstructure:"columns_in"`
 
 	// SemanticAttributes adds, beside the row, the OpenTelemetry semantic convention attributes
@@ -238,9 +241,10 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("batch_bytes: must be > 0, got %d", cfg.BatchBytes))
 	}
 	switch cfg.ColumnsIn {
-	case ColumnsInAttributes, ColumnsInBody, ColumnsInBoth:
+	case ColumnsInAttributes, ColumnsInBody, ColumnsInBoth, ColumnsInJSON:
 	default:
-		errs = append(errs, fmt.Errorf("columns_in: must be %q, %q or %q, got %q", ColumnsInAttributes, ColumnsInBody, ColumnsInBoth, cfg.ColumnsIn))
+		errs = append(errs, fmt.Errorf("columns_in: must be %q, %q, %q or %q, got %q",
+			ColumnsInBody, ColumnsInJSON, ColumnsInAttributes, ColumnsInBoth, cfg.ColumnsIn))
 	}
 	if len(cfg.Queries) == 0 {
 		errs = append(errs, errors.New("queries: at least one query is required"))

@@ -162,7 +162,7 @@ func TestValidateNamesTheKeyAtFault(t *testing.T) {
 		{"bad_timestamp_column", []string{`queries[0] ("inject"): timestamp_column: "Timestamp | take 1" is not a plain column name`}},
 		{"bad_name", []string{`queries[0] ("a/b"): name:`}},
 		{"bad_limits", []string{"row_cap: must be > 0", "calls_per_minute: must be > 0", "batch_size: must be > 0", "batch_bytes: must be > 0"}},
-		{"bad_columns_in", []string{`columns_in: must be "attributes", "body" or "both", got "resource"`}},
+		{"bad_columns_in", []string{`columns_in: must be "body", "json", "attributes" or "both", got "resource"`}},
 		{"bad_retry", []string{"retry_on_failure: 'randomization_factor' must be within [0, 1]"}},
 		{"take_before_the_window", []string{`queries[0] ("q"): query: "| take" picks or aggregates rows before the window the receiver appends`, "(| where Timestamp > _WindowStart and Timestamp <= _WindowEnd)"}},
 		{"bad_table", []string{`queries[0] ("q"): table: "DeviceProcessEvents | take 1" is not a plain table name`}},

@@ -78,8 +78,9 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 	for _, q := range r.cfg.Queries {
 		p := poller.New(pollerQuery(q), poller.Settings{
 			Tenant:              r.cfg.TenantID,
-			ColumnsInAttributes: r.cfg.ColumnsIn != ColumnsInBody,
+			ColumnsInAttributes: r.cfg.ColumnsIn == ColumnsInAttributes || r.cfg.ColumnsIn == ColumnsInBoth,
 			ColumnsInBody:       r.cfg.ColumnsIn != ColumnsInAttributes,
+			ColumnsAsJSON:       r.cfg.ColumnsIn == ColumnsInJSON,
 			SemanticAttributes:  r.cfg.SemanticAttributes,
 			MaxRows:             r.cfg.RowCap,
 			BatchSize:           r.cfg.BatchSize,

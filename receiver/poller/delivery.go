@@ -118,13 +118,23 @@ func (d *pageDelivery) Row(data []byte) (int, error) {
 	attributes.Clear()
 	columns, derived := attributes, attributes
 	settings := d.p.settings
-	if settings.ColumnsInBody {
-		columns = record.Body().SetEmptyMap()
-		if settings.ColumnsInAttributes {
-			derived = d.derived
+	var outcome rowconv.Outcome
+	var err error
+	switch {
+	case settings.ColumnsAsJSON:
+		var text string
+		if outcome, text, err = d.converter.ConvertText(data, attributes); err == nil {
+			record.Body().SetStr(text)
 		}
+	default:
+		if settings.ColumnsInBody {
+			columns = record.Body().SetEmptyMap()
+			if settings.ColumnsInAttributes {
+				derived = d.derived
+			}
+		}
+		outcome, err = d.converter.Convert(data, columns, derived)
 	}
-	outcome, err := d.converter.Convert(data, columns, derived)
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return 0, huntingapi.ErrIncompleteRow
@@ -189,10 +199,10 @@ func (d *pageDelivery) finish() error {
 	d.p.settings.Telemetry.DefenderHuntingRowsPerPage.Record(d.ctx, int64(d.rows), d.p.queryAttr)
 	if d.rows < d.limit {
 		// Up to the page's end, or to where windows end by the service's clock if that is sooner,
-		// but not back before what the page's batches committed.
+		// but not back before what the page's batches were handed over to commit.
 		end := minTime(d.page.End, d.p.windowEnd())
-		if end.Before(d.p.watermark) {
-			end = d.p.watermark
+		if end.Before(d.p.cursor) {
+			end = d.p.cursor
 		}
 		return d.flush(end)
 	}
@@ -222,18 +232,16 @@ func (d *pageDelivery) dropLastGroup() {
 	})
 }
 
-// flush delivers the batch and commits the watermark to commitTo. A permanent refusal is counted and
-// committed past (retrying cannot succeed); a retryable one aborts the page with the watermark left
-// at the last accepted batch.
+// flush hands the batch over for delivery (see inflight.go), with the watermark to commit once it is
+// accepted: commitTo. A permanent refusal is counted and committed past (retrying cannot succeed); a
+// retryable one, when the page is still being read, aborts it.
 func (d *pageDelivery) flush(commitTo time.Time) error {
-	if n := d.records.Len(); n > 0 {
-		if err := d.p.deliver(d.ctx, d.batch, n); err != nil {
-			return err
-		}
+	if err := d.p.handOver(d.ctx, handover{logs: d.batch, records: d.records.Len(), commitTo: commitTo}); err != nil {
+		return err
 	}
 	d.flushed = true
 	d.newBatch()
-	return d.p.commit(d.ctx, commitTo)
+	return nil
 }
 
 // recordConversion counts the page's conversion problems.

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/huntingapi"
@@ -34,6 +35,8 @@ type fakeAPI struct {
 
 	mu      sync.Mutex
 	queries []string
+	// handedOver counts the rows handed to the poller, over all calls.
+	handedOver atomic.Int64
 }
 
 func (f *fakeAPI) Run(_ context.Context, req huntingapi.Request, h huntingapi.ResultHandler) (huntingapi.Stats, error) {
@@ -70,6 +73,7 @@ func (f *fakeAPI) Run(_ context.Context, req huntingapi.Request, h huntingapi.Re
 		if err != nil {
 			return huntingapi.Stats{}, err
 		}
+		f.handedOver.Add(1)
 		if n, err := h.Row(text); err != nil || n != len(text) {
 			return huntingapi.Stats{}, cmp.Or(err, fmt.Errorf("the handler read %d bytes of a %d-byte row", n, len(text)))
 		}

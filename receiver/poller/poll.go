@@ -20,10 +20,12 @@ import (
 const cpuQuotaCycle = 15 * time.Minute
 
 // poll fetches the window that follows the watermark, page by page, until the watermark reaches the
-// window's end. Failures that waiting can cure are retried inside the poll: throttling pauses the
-// tenant's budget, timeouts and results too large narrow the next page, transient failures back
-// off. It returns the failure that ended the poll early, if any; the watermark then stays where the
-// pipeline's last accepted batch left it and the next poll continues from there.
+// window's end. Pages are read while the batches of earlier ones are delivered (see inflight.go);
+// every failure first waits for those. Failures that waiting can cure are retried inside the poll:
+// throttling pauses the tenant's budget, timeouts and results too large narrow the next page,
+// transient failures back off. It returns the failure that ended the poll early, if any; the
+// watermark then stays where the pipeline's last accepted batch left it and the next poll continues
+// from there.
 func (p *Poller) poll(ctx context.Context) error {
 	window, due := p.query.Policy.Next(p.watermark, p.serviceNow())
 	if !due {
@@ -35,25 +37,46 @@ func (p *Poller) poll(ctx context.Context) error {
 			zap.String("oldest_available", watermark.FormatDatetime(window.Start)))
 		p.watermark = window.Start
 	}
+	p.cursor = p.watermark
 
-	retry := p.newRetry()
-	for p.watermark.Before(window.End) || p.unsaved {
-		page, limit := p.narrowed.page(p.watermark, window.End, p.settings.MaxRows)
+	// Retries count the failures since the watermark last moved: a page read is no success until
+	// its batches are accepted, which the poll learns later.
+	retry, progress := p.newRetry(), p.watermark
+	for {
+		page, limit := p.narrowed.page(p.cursor, window.End, p.settings.MaxRows)
 		var err error
-		if p.unsaved {
+		switch {
+		case p.inflight == nil && p.unsaved:
 			err = p.commit(ctx, p.watermark) // what was delivered is saved before anything more is
-		} else {
+		case p.inflight.failure() != nil:
+			err = p.inflight.failure() // no call for a page that would be read again
+		case p.cursor.Before(window.End):
 			err = p.fetchPage(ctx, page, limit)
+		default:
+			// Every page is read: the poll ends once their batches are delivered and committed.
+			if err = p.settle(); err == nil && !p.unsaved {
+				p.narrowed = narrowing{}
+				return nil
+			}
 		}
 		if tick := (tickOverLimit{}); errors.As(err, &tick) {
 			p.narrowed.askTickAlone(tick.key)
 			p.logger.Debug("Asking for one timestamp alone, at the row cap", zap.String("timestamp", watermark.FormatDatetime(tick.key)))
 			continue
 		}
+		if err != nil {
+			// A failed delivery is what stopped the page, if one failed: its class decides.
+			if delivery := p.settle(); delivery != nil {
+				err = delivery
+			}
+			if p.watermark.After(progress) {
+				retry.reset()
+			}
+			progress = p.watermark
+		}
 		class := classify(err)
 		switch class {
 		case noFailure:
-			retry.reset()
 			// The answer may have shown the service's clock behind: the window ends by it.
 			window.End = minTime(window.End, p.windowEnd())
 			continue
@@ -81,13 +104,11 @@ func (p *Poller) poll(ctx context.Context) error {
 			return err
 		}
 	}
-	p.narrowed = narrowing{}
-	return nil
 }
 
 // windowEnd is where a window may end now, by the service's clock.
 func (p *Poller) windowEnd() time.Time {
-	window, _ := p.query.Policy.Next(p.watermark, p.serviceNow())
+	window, _ := p.query.Policy.Next(p.cursor, p.serviceNow())
 	return window.End
 }
 

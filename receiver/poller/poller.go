@@ -51,6 +51,8 @@ type Settings struct {
 	// ColumnsInAttributes and ColumnsInBody say where records carry the row's columns: at least one
 	// is set; with both, the body's map is copied into the attributes.
 	ColumnsInAttributes, ColumnsInBody bool
+	// ColumnsAsJSON makes the body the row's JSON text instead of a map (with ColumnsInBody alone).
+	ColumnsAsJSON bool
 	// SemanticAttributes adds the semantic convention attributes of each row's table.
 	SemanticAttributes bool
 	// MaxRows is the service's row cap: every page asks for at most this many rows.
@@ -80,8 +82,13 @@ type Poller struct {
 	queryAttr metric.MeasurementOption
 
 	// watermark is the point up to which every row was delivered (or, before the first commit,
-	// the lookback start): the next page starts right after it.
+	// the lookback start). While a poll's batches are in flight, their goroutine owns it.
 	watermark time.Time
+	// cursor is where the next page starts: past the batches handed over, which may not be
+	// delivered yet. It goes back to the watermark when a delivery fails.
+	cursor time.Time
+	// inflight delivers the batches of the poll running, if it handed any over (see inflight.go).
+	inflight *inflight
 	// serviceBehind is how far, at least, the service's clock is behind the local one, from the
 	// Date of its last answer; 0 when it is not behind. Windows end by the service's clock: one
 	// that ended by a local clock running ahead would be committed before its rows exist.
@@ -89,6 +96,7 @@ type Poller struct {
 	warnedSkew    bool
 	// unsaved is set while the watermark is past the last checkpoint saved: nothing more is
 	// delivered until a save succeeds, so that a crash repeats at most the batch in between.
+	// Owned, like the watermark, by the goroutine of batches in flight while there is one.
 	unsaved bool
 	// narrowed is how far the next pages are cut down after timeouts or results too large (see
 	// narrowing.go); zero while pages span the whole window.

@@ -62,7 +62,7 @@ type options struct {
 	batchSize     int
 	batchBytes    int
 	ingestionTime bool
-	columnsIn     string // "body" or "both"; the attributes only when empty
+	columnsIn     string // "body", "json" or "both"; the attributes only when empty
 }
 
 type harness struct {
@@ -93,8 +93,9 @@ func newHarness(t *testing.T, o options, api *fakeAPI, next consumer.Logs) *harn
 		Table:              "DeviceProcessEvents",
 	}, Settings{
 		Tenant:              tenant,
-		ColumnsInAttributes: o.columnsIn != "body",
+		ColumnsInAttributes: o.columnsIn == "" || o.columnsIn == "both",
 		ColumnsInBody:       o.columnsIn != "",
+		ColumnsAsJSON:       o.columnsIn == "json",
 		SemanticAttributes:  true,
 		MaxRows:             cmpOr(o.maxRows, 1000),
 		BatchSize:           cmpOr(o.batchSize, 1),
@@ -404,10 +405,15 @@ func TestRecordsCarryTheRow(t *testing.T) {
 		name                     string
 		columnsIn                string
 		wantAttributes, wantBody map[string]any // a nil wantBody: the body is empty; attributes without the uid
+		wantText                 string         // a body that is the row's JSON text
 	}{
 		{name: "columns in the attributes", wantAttributes: both},
 		{name: "columns in the body", columnsIn: "body", wantAttributes: semantic, wantBody: row},
 		{name: "columns in both", columnsIn: "both", wantAttributes: both, wantBody: row},
+		{
+			name: "the row's JSON text in the body", columnsIn: "json", wantAttributes: semantic,
+			wantText: `{"ProcessId":"1","Timestamp":"2026-11-26T11:30:00.0000001Z"}`, // as the service wrote it
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -430,9 +436,12 @@ func TestRecordsCarryTheRow(t *testing.T) {
 			assert.Regexp(t, `^[0-9a-f]{32}$`, attributes["log.record.uid"])
 			delete(attributes, "log.record.uid")
 			assert.Equal(t, tt.wantAttributes, attributes)
-			if tt.wantBody == nil {
+			switch {
+			case tt.wantText != "":
+				assert.Equal(t, tt.wantText, record.Body().Str())
+			case tt.wantBody == nil:
 				assert.Equal(t, pcommon.ValueTypeEmpty, record.Body().Type())
-			} else {
+			default:
 				assert.Equal(t, tt.wantBody, record.Body().Map().AsRaw())
 			}
 			assert.Equal(t, time.Date(2026, 11, 26, 11, 30, 0, 100, time.UTC), record.Timestamp().AsTime())

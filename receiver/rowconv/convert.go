@@ -367,8 +367,12 @@ func (c *Converter) scanValue() (value, error) {
 	}
 }
 
-// str is a string value's contents or a number's literal, as text the attributes may keep.
+// str is a string value's contents or a number's literal, as text the attributes may keep: part of
+// the row's one string, or, when there is none (ConvertText), a copy of its own.
 func (c *Converter) str(v value) string {
+	if c.text == "" {
+		return string(c.arena[v.from:v.to])
+	}
 	return c.text[v.from:v.to]
 }
 
