@@ -30,10 +30,10 @@ var electorID = component.MustNewID("k8s_leader_elector")
 type fakeElector struct {
 	component.StartFunc
 	component.ShutdownFunc
-	mu           sync.Mutex
-	onStart      k8sleaderelector.StartCallback
-	onStop       k8sleaderelector.StopCallback
-	endLeadingCx context.CancelFunc
+	mu         sync.Mutex
+	onStart    k8sleaderelector.StartCallback
+	onStop     k8sleaderelector.StopCallback
+	endLeading context.CancelFunc
 }
 
 func (e *fakeElector) SetCallBackFuncs(onStart k8sleaderelector.StartCallback, onStop k8sleaderelector.StopCallback) {
@@ -46,15 +46,15 @@ func (e *fakeElector) lead() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	leading, cancel := context.WithCancel(context.Background())
-	e.endLeadingCx = cancel
+	e.endLeading = cancel
 	e.onStart(leading)
 }
 
 func (e *fakeElector) lose() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.endLeadingCx != nil {
-		e.endLeadingCx()
+	if e.endLeading != nil {
+		e.endLeading()
 	}
 	e.onStop()
 }
