@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/defender-otel/defenderhuntingreceiver/internal/metadata"
 	"github.com/defender-otel/defenderhuntingreceiver/internal/metadatatest"
@@ -202,6 +204,37 @@ func TestStartFailsOnABadLeaderElector(t *testing.T) {
 			host := &testHost{storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)}, others: tt.others}
 			assert.ErrorContains(t, rcv.Start(t.Context(), host), tt.wantErr)
 			assert.NoError(t, rcv.Shutdown(t.Context()))
+		})
+	}
+}
+
+// TestLeaderElectorWithoutStorageWarns: without storage a new term cannot know where the last one
+// stopped, which a warning at start says; with storage there is none.
+func TestLeaderElectorWithoutStorageWarns(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		storage  *component.ID
+		warnings int
+	}{
+		{"without storage", nil, 1},
+		{"with storage", &storageID, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			cfg.TenantID, cfg.Credentials = simTenant, secretOf(simSecret)
+			cfg.K8sLeaderElector, cfg.Storage = &electorID, tt.storage
+			core, logs := observer.New(zap.WarnLevel)
+			set := receivertest.NewNopSettings(metadata.Type)
+			set.Logger = zap.New(core)
+			rcv, err := NewFactory().CreateLogs(t.Context(), set, cfg, consumertest.NewNop())
+			require.NoError(t, err)
+			host := &testHost{
+				storage: &memoryStorage{client: watermarktest.NewMemoryClient(nil)},
+				others:  map[component.ID]component.Component{electorID: &fakeElector{}},
+			}
+			require.NoError(t, rcv.Start(t.Context(), host))
+			require.NoError(t, rcv.Shutdown(t.Context()))
+			assert.Equal(t, tt.warnings, logs.FilterMessageSnippet("k8s_leader_elector without storage").Len())
 		})
 	}
 }

@@ -142,6 +142,11 @@ func (r *huntingReceiver) warnAtStart() {
 	if r.cfg.API == APIAdvancedHunting {
 		r.settings.Logger.Warn(advancedHuntingRetirement)
 	}
+	if r.cfg.K8sLeaderElector != nil && r.cfg.Storage == nil {
+		r.settings.Logger.Warn("k8s_leader_elector without storage: the watermarks live in memory only, so each time a collector " +
+			"gains the lease its queries start again from lookback, delivering again what was delivered before; " +
+			"keep the checkpoints in a storage the collectors share")
+	}
 	for _, q := range r.cfg.Queries {
 		if q.Watermark == WatermarkIngestionTime && q.IngestionDelay < minSafeIngestionDelay {
 			r.settings.Logger.Warn("ingestion_delay is short for watermark: ingestion_time: ingestion_time() is approximate, "+
