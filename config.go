@@ -91,6 +91,11 @@ type Config struct {
 	// across restarts. Without it the watermark lives in memory only.
 	Storage *component.ID `mapstructure:"storage"`
 
+	// K8sLeaderElector names a k8s_leader_elector extension: the receiver then polls only while its
+	// collector holds the extension's Kubernetes Lease, so that of the collectors sharing the lease
+	// (and the storage) one polls and the others stand by. Without it the receiver always polls.
+	K8sLeaderElector *component.ID `mapstructure:"k8s_leader_elector"`
+
 	// RowCap is the most rows one call may return, at most the service's own cap (100,000). A page
 	// that reaches it is not taken as complete: the receiver resumes right after its last complete
 	// timestamp.

@@ -56,6 +56,8 @@ func TestLoadConfig(t *testing.T) {
 		Scope:     "https://api-gov.security.microsoft.us/.default",
 	}
 	full.Storage = &storageID
+	electorID := component.MustNewID("k8s_leader_elector")
+	full.K8sLeaderElector = &electorID
 	full.ColumnsIn, full.SemanticAttributes = ColumnsInAttributes, false
 	full.RowCap, full.CallsPerMinute, full.BatchSize, full.BatchBytes = 10000, 30, 1000, 4<<20
 	full.RetryOnFailure.InitialInterval = time.Second

@@ -3,7 +3,6 @@ package defenderhuntingreceiver
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"sync"
@@ -26,7 +25,8 @@ import (
 	"github.com/defender-otel/defenderhuntingreceiver/receiver/watermark"
 )
 
-// huntingReceiver runs one poller per configured query until Shutdown.
+// huntingReceiver runs one poller per configured query, in terms: from Start to Shutdown without a
+// leader elector, otherwise while its collector leads (see leadership.go).
 type huntingReceiver struct {
 	cfg       *Config
 	settings  receiver.Settings
@@ -34,10 +34,17 @@ type huntingReceiver struct {
 	obsReport *receiverhelper.ObsReport
 	telemetry *metadata.TelemetryBuilder
 
-	cancel  context.CancelFunc
-	running sync.WaitGroup
-	storage storage.Client
-	budget  *callbudget.Lease
+	// Set by Start, read by the terms it starts.
+	storageExt storage.Extension // nil without storage
+	runner     *huntingapi.Client
+	status     *statusTracker
+	budget     *callbudget.Lease
+
+	// mu orders the starts and ends of terms (leadership callbacks) and Shutdown.
+	mu         sync.Mutex
+	shutDown   bool
+	cancelTerm context.CancelFunc // nil while no term runs
+	term       sync.WaitGroup
 }
 
 func newHuntingReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*huntingReceiver, error) {
@@ -56,25 +63,51 @@ func newHuntingReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) 
 	return &huntingReceiver{cfg: cfg, settings: set, next: next, obsReport: obsReport, telemetry: telemetry}, nil
 }
 
-// Start prepares the HTTP client, credential and checkpoint store and starts the pollers. It does not
-// touch the network: the first token and query requests are made by the pollers.
+// Start finds the extensions the receiver names and prepares the HTTP client and credential, then
+// starts polling, or leaves that to the leader elector. It does not touch the network or the
+// storage: the pollers make the first token and query requests, and each term opens its storage
+// client.
 func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error {
-	storageClient, err := r.openStorage(ctx, host)
+	storageExt, err := r.storageExtension(host)
 	if err != nil {
 		return err
 	}
-	r.storage = storageClient
+	elector, err := r.leaderElector(host)
+	if err != nil {
+		return err
+	}
 	runner, err := r.newAPIClient(ctx, host)
 	if err != nil {
 		return err
 	}
 
 	r.warnAtStart()
-	status := newStatusTracker(host)
-	store := watermark.NewStore(r.storage, r.cfg.TenantID)
+	r.storageExt, r.runner = storageExt, runner
+	r.status = newStatusTracker(host)
 	r.budget = callbudget.Acquire(r.cfg.TenantID, r.cfg.CallsPerMinute)
-	pollCtx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
+	if elector == nil {
+		r.startTerm(context.Background())
+		return nil
+	}
+	r.followLeadership(elector)
+	return nil
+}
+
+// runTerm polls every query until ctx ends: it opens the storage, starts one poller per query,
+// which loads its checkpoint afresh (another collector may have moved it since the last term),
+// and closes the storage once they have all returned.
+func (r *huntingReceiver) runTerm(ctx context.Context) {
+	client, ok := r.awaitStorageClient(ctx)
+	if !ok {
+		return
+	}
+	defer func() {
+		if err := client.Close(context.WithoutCancel(ctx)); err != nil {
+			r.settings.Logger.Warn("Closing the storage client failed", zap.Error(err))
+		}
+	}()
+	store := watermark.NewStore(client, r.cfg.TenantID)
+	var pollers sync.WaitGroup
 	for _, q := range r.cfg.Queries {
 		p := poller.New(pollerQuery(q), poller.Settings{
 			Tenant:              r.cfg.TenantID,
@@ -87,28 +120,33 @@ func (r *huntingReceiver) Start(ctx context.Context, host component.Host) error 
 			BatchBytes:          r.cfg.BatchBytes,
 			Retry:               r.cfg.RetryOnFailure,
 			Budget:              r.budget.Budget,
-			Runner:              runner,
+			Runner:              r.runner,
 			Store:               store,
 			Consumer:            r.next,
 			Logger:              r.settings.Logger,
 			Telemetry:           r.telemetry,
 			ObsReport:           r.obsReport,
-			ReportStatus:        status.report,
+			ReportStatus:        r.status.report,
 			Now:                 time.Now,
 		})
-		r.running.Add(1) // before the goroutine starts, so Shutdown's Wait cannot miss it
+		pollers.Add(1) // before the goroutine starts, so that Wait cannot miss it
 		go func() {
-			defer r.running.Done()
-			p.Run(pollCtx)
+			defer pollers.Done()
+			p.Run(ctx)
 		}()
 	}
-	return nil
+	pollers.Wait()
 }
 
 // warnAtStart logs, once, the settings that work but risk what a user would not want.
 func (r *huntingReceiver) warnAtStart() {
 	if r.cfg.API == APIAdvancedHunting {
 		r.settings.Logger.Warn(advancedHuntingRetirement)
+	}
+	if r.cfg.K8sLeaderElector != nil && r.cfg.Storage == nil {
+		r.settings.Logger.Warn("k8s_leader_elector without storage: the watermarks live in memory only, so each time a collector " +
+			"gains the lease its queries start again from lookback, delivering again what was delivered before; " +
+			"keep the checkpoints in a storage the collectors share")
 	}
 	for _, q := range r.cfg.Queries {
 		if q.Watermark == WatermarkIngestionTime && q.IngestionDelay < minSafeIngestionDelay {
@@ -150,9 +188,10 @@ func routing(table string, configured map[string]string) map[string]string {
 	return attributes
 }
 
-func (r *huntingReceiver) openStorage(ctx context.Context, host component.Host) (storage.Client, error) {
+// storageExtension is the storage extension that storage names, or nil without one.
+func (r *huntingReceiver) storageExtension(host component.Host) (storage.Extension, error) {
 	if r.cfg.Storage == nil {
-		return storage.NewNopClient(), nil
+		return nil, nil
 	}
 	ext, ok := host.GetExtensions()[*r.cfg.Storage]
 	if !ok {
@@ -162,11 +201,7 @@ func (r *huntingReceiver) openStorage(ctx context.Context, host component.Host) 
 	if !ok {
 		return nil, fmt.Errorf("storage: extension %q is not a storage extension", r.cfg.Storage)
 	}
-	client, err := storageExt.GetClient(ctx, component.KindReceiver, r.settings.ID, "")
-	if err != nil {
-		return nil, fmt.Errorf("storage: opening a client of %q: %w", r.cfg.Storage, err)
-	}
-	return client, nil
+	return storageExt, nil
 }
 
 // minSafeIngestionDelay is the shortest ingestion_delay that the receiver does not warn about in
@@ -223,22 +258,17 @@ func (cfg *Config) entraSettings() entraid.Settings {
 	return s
 }
 
-// Shutdown stops the pollers and waits for them; a window in flight is abandoned uncommitted. Safe
-// without Start and more than once.
-func (r *huntingReceiver) Shutdown(ctx context.Context) error {
-	if r.cancel != nil {
-		r.cancel()
-	}
-	r.running.Wait()
+// Shutdown ends the term in progress and waits for its pollers: a window in flight is abandoned
+// uncommitted. Leadership gained afterwards starts no term. Safe without Start and more than once.
+func (r *huntingReceiver) Shutdown(context.Context) error {
+	r.mu.Lock()
+	r.shutDown = true
+	r.endTerm()
+	r.mu.Unlock()
 	if r.budget != nil {
 		r.budget.Release()
 		r.budget = nil
 	}
-	var err error
-	if r.storage != nil {
-		err = r.storage.Close(ctx)
-		r.storage = nil
-	}
 	r.telemetry.Shutdown()
-	return errors.Join(err)
+	return nil
 }

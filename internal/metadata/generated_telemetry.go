@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	DefenderHuntingAPICalls             metric.Int64Counter
 	DefenderHuntingCapSaturations       metric.Int64Counter
 	DefenderHuntingCheckpointFailures   metric.Int64Counter
+	DefenderHuntingLeader               metric.Int64Gauge
 	DefenderHuntingPageNarrowings       metric.Int64Counter
 	DefenderHuntingQueryDuration        metric.Float64Histogram
 	DefenderHuntingRecordsDropped       metric.Int64Counter
@@ -86,6 +87,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_defender_hunting_checkpoint_failures",
 		metric.WithDescription("Checkpoint reads or saves that failed, by query and operation (load, save); no record is delivered past a watermark that could not be saved. [Alpha]"),
 		metric.WithUnit("{failures}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.DefenderHuntingLeader, err = builder.meter.Int64Gauge(
+		"otelcol_defender_hunting_leader",
+		metric.WithDescription("1 while the receiver's queries poll, 0 while it stands by. Always 1 without k8s_leader_elector; with it, 1 while this collector holds the Kubernetes Lease. [Alpha]"),
+		metric.WithUnit("{leader}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.DefenderHuntingPageNarrowings, err = builder.meter.Int64Counter(

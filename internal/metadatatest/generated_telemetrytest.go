@@ -69,6 +69,20 @@ func AssertEqualDefenderHuntingCheckpointFailures(t *testing.T, tt *componenttes
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualDefenderHuntingLeader(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_defender_hunting_leader",
+		Description: "1 while the receiver's queries poll, 0 while it stands by. Always 1 without k8s_leader_elector; with it, 1 while this collector holds the Kubernetes Lease. [Alpha]",
+		Unit:        "{leader}",
+		Data: metricdata.Gauge[int64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_defender_hunting_leader")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualDefenderHuntingPageNarrowings(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_defender_hunting_page_narrowings",

@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.DefenderHuntingAPICalls.Add(context.Background(), 1)
 	tb.DefenderHuntingCapSaturations.Add(context.Background(), 1)
 	tb.DefenderHuntingCheckpointFailures.Add(context.Background(), 1)
+	tb.DefenderHuntingLeader.Record(context.Background(), 1)
 	tb.DefenderHuntingPageNarrowings.Add(context.Background(), 1)
 	tb.DefenderHuntingQueryDuration.Record(context.Background(), 1)
 	tb.DefenderHuntingRecordsDropped.Add(context.Background(), 1)
@@ -39,6 +40,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualDefenderHuntingCheckpointFailures(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualDefenderHuntingLeader(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualDefenderHuntingPageNarrowings(t, testTel,
