@@ -170,7 +170,7 @@ func createDefaultConfig() component.Config {
 		BatchSize:      defaultBatchSize,
 		BatchBytes:     defaultBatchBytes,
 		RetryOnFailure: configretry.NewDefaultBackOffConfig(),
-		ColumnsIn:      ColumnsInBody,
+		ColumnsIn:      ColumnsInJSON,
 
 		SemanticAttributes: true,
 	}

@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
@@ -150,10 +151,18 @@ func eachRecord(sink *consumertest.LogsSink, f func(plog.LogRecord)) {
 	}
 }
 
-// reportID is a record's ReportId column, from its body (the default place of the columns).
+// reportID is a record's ReportId column, from its body: the row's JSON text by default, or a map.
 func reportID(record plog.LogRecord) int64 {
-	id, _ := record.Body().Map().Get("ReportId")
-	return id.Int()
+	body := record.Body()
+	if body.Type() == pcommon.ValueTypeMap {
+		id, _ := body.Map().Get("ReportId")
+		return id.Int()
+	}
+	var row struct{ ReportId int64 }
+	if err := json.Unmarshal([]byte(body.Str()), &row); err != nil {
+		return 0
+	}
+	return row.ReportId
 }
 
 // deliveredReportIDs counts records per ReportId.

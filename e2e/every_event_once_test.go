@@ -74,6 +74,8 @@ func TestEveryEventOnceTyped(t *testing.T) {
 				queries := tableQueries(defaultTableNames, pollInterval, frozenLookback)
 				receiver := receiverConfig(world.sim, queries...)
 				receiver["api"] = api
+				// Typed columns, which checkTyping checks: the default body is the row's JSON text.
+				receiver["columns_in"] = "body"
 				for k, v := range tc.receiver {
 					receiver[k] = v
 				}

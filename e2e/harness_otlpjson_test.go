@@ -116,11 +116,41 @@ func keyValues(list []otlpJSONKeyValue) map[string]otlpJSONValue {
 	return m
 }
 
+// recordColumns are a record's columns: its body's, a map or the row's JSON text (columns_in: body
+// or json), or else its attributes.
 func recordColumns(attributes []otlpJSONKeyValue, body otlpJSONValue) map[string]otlpJSONValue {
 	if columns := body.kvlist(); len(columns) > 0 {
 		return columns
 	}
+	if columns := columnsOfJSONText(body.str()); len(columns) > 0 {
+		return columns
+	}
 	return keyValues(attributes)
+}
+
+// columnsOfJSONText reads a row's JSON text into the OTLP/JSON values the same columns would have
+// in a map body: strings as stringValue, integers as intValue, other numbers as doubleValue, and
+// anything else as its JSON text; nil when text is not a JSON object.
+func columnsOfJSONText(text string) map[string]otlpJSONValue {
+	var row map[string]json.RawMessage
+	if !strings.HasPrefix(text, "{") || json.Unmarshal([]byte(text), &row) != nil {
+		return nil
+	}
+	columns := make(map[string]otlpJSONValue, len(row))
+	for name, raw := range row {
+		kind := "jsonValue"
+		switch raw[0] {
+		case '"':
+			kind = "stringValue"
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			kind = "doubleValue"
+			if _, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+				kind, raw = "intValue", json.RawMessage(`"`+string(raw)+`"`) // as OTLP/JSON writes an int
+			}
+		}
+		columns[name] = otlpJSONValue{kind: raw}
+	}
+	return columns
 }
 
 // decodeRecords reads every record of OTLP/JSON lines, as the file exporter writes them.

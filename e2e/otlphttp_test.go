@@ -19,7 +19,12 @@ type otlpRecord struct {
 }
 
 func (r otlpRecord) reportID() int64 {
-	id, _ := r.record.Body().Map().Get("ReportId")
+	body := r.record.Body()
+	if body.Type() == pcommon.ValueTypeStr { // columns_in: json
+		id, _ := integer(columnsOfJSONText(body.Str())["ReportId"])
+		return id
+	}
+	id, _ := body.Map().Get("ReportId")
 	return id.Int()
 }
 

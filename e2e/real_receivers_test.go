@@ -44,8 +44,8 @@ func TestSplunkHECToRealReceiver(t *testing.T) {
 		// The resource's other attributes and the record's become HEC fields, which the receiver
 		// makes the record's attributes.
 		require.Equal(t, table, r.attributes[attrQueryName].str(), "HEC fields of ReportId %d", id)
-		require.Equal(t, r.columns["FileName"], r.attributes["process.executable.name"], "HEC fields of ReportId %d", id)
-		require.Equal(t, r.columns["ProcessCommandLine"], r.attributes["process.command_line"], "HEC fields of ReportId %d", id)
+		require.Equal(t, r.columns["FileName"].str(), r.attributes["process.executable.name"].str(), "HEC fields of ReportId %d", id)
+		require.Equal(t, r.columns["ProcessCommandLine"].str(), r.attributes["process.command_line"].str(), "HEC fields of ReportId %d", id)
 		pid, _ := integer(r.attributes["process.pid"])
 		column, _ := integer(r.columns["ProcessId"])
 		require.Equal(t, column, pid, "process.pid of ReportId %d", id)

@@ -20,16 +20,33 @@ const hecToken = "00000000-e2e0-4000-8000-00000000hec0"
 
 // hecEvent is one event of a HEC request, as Splunk reads it.
 type hecEvent struct {
-	Time       json.Number    `json:"time"` // seconds since the epoch, with milliseconds
-	SourceType string         `json:"sourcetype"`
-	Index      string         `json:"index"`
-	Event      map[string]any `json:"event"` // decoding fails unless the event is a JSON object
-	Fields     map[string]any `json:"fields"`
+	Time       json.Number     `json:"time"` // seconds since the epoch, with milliseconds
+	SourceType string          `json:"sourcetype"`
+	Index      string          `json:"index"`
+	Event      json.RawMessage `json:"event"` // the row: an object, or its JSON text as a string
+	Fields     map[string]any  `json:"fields"`
+}
+
+// row is the event's row, whether the event is the row's object (columns_in: body) or its JSON
+// text (columns_in: json); nil when it is neither.
+func (e hecEvent) row() map[string]any {
+	text := []byte(e.Event)
+	var s string
+	if json.Unmarshal(text, &s) == nil {
+		text = []byte(s)
+	}
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	var row map[string]any
+	if dec.Decode(&row) != nil {
+		return nil
+	}
+	return row
 }
 
 // reportID is the ReportId of the event's row (0 when it has none).
 func (e hecEvent) reportID() int64 {
-	number, _ := e.Event["ReportId"].(json.Number)
+	number, _ := e.row()["ReportId"].(json.Number)
 	id, _ := number.Int64()
 	return id
 }
@@ -71,7 +88,8 @@ func startHECSink(t *testing.T) *httpSink[hecEvent] {
 
 // TestSplunkHEC sends a table through the splunk_hec exporter and requires every event once, as a
 // HEC event holding the row, stamped with its Defender Timestamp and routed by the query's
-// resource attributes (columns_in: body); with columns_in: both, the columns are HEC fields too.
+// resource attributes, whether the event is the row's JSON text (the default) or its columns
+// (columns_in: body); with columns_in: both, the columns are HEC fields too.
 func TestSplunkHEC(t *testing.T) {
 	const table = "DeviceProcessEvents"
 	for _, tc := range []struct {
@@ -79,7 +97,8 @@ func TestSplunkHEC(t *testing.T) {
 		columnsIn       string
 		columnsInFields bool
 	}{
-		{"columns in the event only", "body", false},
+		{"the row's JSON text as the event (the default)", "", false},
+		{"the columns as the event", "body", false},
 		{"columns in the event and the fields", "both", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,7 +108,9 @@ func TestSplunkHEC(t *testing.T) {
 			query := tableQuery(table, pollInterval, frozenLookback)
 			query.ResourceAttributes = map[string]string{"com.splunk.sourcetype": "defender:hunting", "com.splunk.index": "defender"}
 			receiver := receiverConfig(world.sim, query)
-			receiver["columns_in"] = tc.columnsIn
+			if tc.columnsIn != "" {
+				receiver["columns_in"] = tc.columnsIn
+			}
 			collector := startCollector(t, collectorConfig(receiver, map[string]any{
 				"splunk_hec": map[string]any{"token": hecToken, "endpoint": hec.url + "/services/collector"},
 			}, t.TempDir()))
@@ -105,7 +126,7 @@ func TestSplunkHEC(t *testing.T) {
 				require.Equal(t, "defender:hunting", e.SourceType)
 				require.Equal(t, "defender", e.Index)
 				require.Equal(t, table, e.Fields[attrQueryName])
-				require.Subset(t, keys(e.Event), []string{"Timestamp", "DeviceName", "FileName", "ProcessCommandLine"})
+				require.Subset(t, keys(e.row()), []string{"Timestamp", "DeviceName", "FileName", "ProcessCommandLine"})
 				ms, err := e.unixMilli()
 				require.NoError(t, err)
 				// The exporter sends seconds with milliseconds, rounded.
