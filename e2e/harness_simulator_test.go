@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,12 +37,12 @@ type testSimulator struct {
 	tables []simulator.TableSpec
 }
 
-// startSimulator starts a simulator that behaves as opts says, with the test's app registration.
-// It is closed when the test ends.
+// startSimulator starts a simulator that behaves as opts says, with the test's app registration
+// and, unless opts sets one, a quota of callsPerMinute. It is closed when the test ends.
 func startSimulator(t *testing.T, opts simulator.Options) *testSimulator {
 	t.Helper()
 	opts.TenantID, opts.ClientID, opts.ClientSecret = tenantID, clientID, clientSecret
-	opts.CallsPerMinute = callsPerMinute
+	opts.CallsPerMinute = cmp.Or(opts.CallsPerMinute, callsPerMinute)
 	sim, err := simulator.New(opts)
 	require.NoError(t, err)
 	require.NoError(t, sim.Start())

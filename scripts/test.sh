@@ -22,6 +22,6 @@ sink_collector=$(./scripts/build-sink-collector.sh)
 echo "== end-to-end tests"
 # Without -race: the code under test runs in the collector's process, so the race detector would
 # only slow down the tests' reading of tens of megabytes of exported JSON, about tenfold.
-# They take about 5 minutes on 2 cores; the timeout leaves room for a slower or busier machine
+# They take about 6 minutes on 2 cores; the timeout leaves room for a slower or busier machine
 # (go test's default, 10 minutes, would not).
 OTELCOL_BIN=$collector SINK_OTELCOL_BIN=$sink_collector go test -count=1 -v -timeout 25m ./e2e/

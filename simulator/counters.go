@@ -20,6 +20,10 @@ type Counters struct {
 	HuntingCalls map[int]int
 	// GraphCalls counts calls to Graph's runHuntingQuery the same way.
 	GraphCalls map[int]int
+	// TenantCalls counts the hunting calls at either endpoint whose token
+	// was valid, by the tenant it was issued for, whatever their outcome
+	// (429s of the tenant's quota included).
+	TenantCalls map[string]int
 	// RowsServed counts the rows of 200 bodies that were sent whole.
 	RowsServed int64
 	// Faults counts injected faults by kind, named as in Faults
@@ -45,7 +49,8 @@ type counters struct {
 }
 
 func newCounters() *counters {
-	return &counters{c: Counters{TokenResponses: map[int]int{}, HuntingCalls: map[int]int{}, GraphCalls: map[int]int{}, Faults: map[string]int{}}}
+	return &counters{c: Counters{TokenResponses: map[int]int{}, HuntingCalls: map[int]int{}, GraphCalls: map[int]int{},
+		TenantCalls: map[string]int{}, Faults: map[string]int{}}}
 }
 
 func (c *counters) update(change func(*Counters)) {
@@ -61,6 +66,7 @@ func (c *counters) snapshot() Counters {
 	out.TokenResponses = maps.Clone(c.c.TokenResponses)
 	out.HuntingCalls = maps.Clone(c.c.HuntingCalls)
 	out.GraphCalls = maps.Clone(c.c.GraphCalls)
+	out.TenantCalls = maps.Clone(c.c.TenantCalls)
 	out.Faults = maps.Clone(c.c.Faults)
 	return out
 }

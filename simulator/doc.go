@@ -27,6 +27,11 @@
 // duration or a start time) narrows the table's Timestamps to the interval,
 // both ends included, before the query sees them.
 //
+// Options.MoreTenants serves several tenants, as one multi-tenant app
+// registration consented in each: the same credentials sign in at each
+// tenant's token endpoint, and each tenant has its own call quota and its own
+// events (ReportIds and drawn values of its own; GroundTruthOf).
+//
 // Apps authenticate with a secret, a certificate-signed client assertion,
 // or, with Options.FederatedToken, a federated token as the assertion: the
 // workload identity federation that a collector in Kubernetes uses.

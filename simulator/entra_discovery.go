@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"net/http"
-	"strings"
 )
 
 // openIDConfiguration is the part of Entra ID's tenant discovery document
@@ -30,10 +29,6 @@ type openIDConfiguration struct {
 // must match the host the client used (127.0.0.1 or localhost).
 func authorityOf(r *http.Request) string {
 	return "https://" + r.Host
-}
-
-func (s *Simulator) isTenant(tenant string) bool {
-	return strings.EqualFold(tenant, s.opts.TenantID)
 }
 
 func (s *Simulator) handleOpenIDConfiguration(w http.ResponseWriter, r *http.Request) {

@@ -40,7 +40,9 @@ func (s *Simulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lifetime := int64(math.Ceil(s.opts.TokenLifetime.Seconds()))
-	token := s.tokens.issue(s.opts.TenantID, s.now(), s.opts.TokenLifetime)
+	// The token is for the tenant whose endpoint issued it, as registered.
+	signedIn, _ := s.tenantOf(r.PathValue("tenant"))
+	token := s.tokens.issue(signedIn.id, s.now(), s.opts.TokenLifetime)
 	s.counters.update(func(c *Counters) {
 		c.TokensIssued++
 		c.TokenResponses[http.StatusOK]++

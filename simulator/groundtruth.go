@@ -27,13 +27,27 @@ func (s *Simulator) GroundTruth(table string, from, to time.Time) []Event {
 // queried at ingestedBy. Events are never ingested after now, so a later
 // ingestedBy is now.
 func (s *Simulator) GroundTruthIngestedBy(table string, from, to, ingestedBy time.Time) []Event {
-	t, ok := s.tables[table]
+	return groundTruth(s.tables, table, from, to, ingestedBy, s.now())
+}
+
+// GroundTruthOf is GroundTruth for the events of one of the tenants (see
+// Options.MoreTenants). An unknown tenant has no events.
+func (s *Simulator) GroundTruthOf(tenant, table string, from, to time.Time) []Event {
+	t, ok := s.tenantOf(tenant)
+	if !ok {
+		return nil
+	}
+	now := s.now()
+	return groundTruth(t.tables, table, from, to, now, now)
+}
+
+func groundTruth(tables map[string]*table, table string, from, to, ingestedBy, now time.Time) []Event {
+	t, ok := tables[table]
 	if !ok {
 		return nil
 	}
 	// Timestamps are whole ticks, so "after from" is "at least one tick
 	// after from rounded down", and "at most to" is "at most to rounded down".
-	now := s.now()
 	spec := fullScan
 	spec.timestamps = tickRange{ticksOf(from) + 1, ticksOf(to)}
 	spec.ingested = tickRange{allTime.lo, ticksOf(ingestedBy)}
@@ -49,19 +63,29 @@ func (s *Simulator) GroundTruthIngestedBy(table string, from, to, ingestedBy tim
 
 // GroundTruthReport is the JSON answer of GET /simulator/groundtruth.
 type GroundTruthReport struct {
+	Tenant    string    `json:"tenant"`
 	Table     string    `json:"table"`
 	From      time.Time `json:"from"`
 	To        time.Time `json:"to"`
 	ReportIDs []int64   `json:"reportIds"`
 }
 
-// handleGroundTruth serves GroundTruth over HTTP for tools that run the
+// handleGroundTruth serves GroundTruthOf over HTTP for tools that run the
 // simulator in another process: GET /simulator/groundtruth?table=T&from=
-// RFC3339&to=RFC3339. from defaults to the beginning of time, to to now.
+// RFC3339&to=RFC3339&tenant=ID. from defaults to the beginning of time, to
+// to now, tenant to the first (Options.TenantID).
 func (s *Simulator) handleGroundTruth(w http.ResponseWriter, r *http.Request) {
 	query := r.URL.Query()
-	report := GroundTruthReport{Table: query.Get("table"), To: s.now(), ReportIDs: []int64{}}
-	if _, ok := s.tables[report.Table]; !ok {
+	report := GroundTruthReport{Tenant: query.Get("tenant"), Table: query.Get("table"), To: s.now(), ReportIDs: []int64{}}
+	if report.Tenant == "" {
+		report.Tenant = s.opts.TenantID
+	}
+	tenant, ok := s.tenantOf(report.Tenant)
+	if !ok {
+		http.Error(w, "unknown tenant "+report.Tenant, http.StatusNotFound)
+		return
+	}
+	if _, ok := tenant.tables[report.Table]; !ok {
 		http.Error(w, "unknown table "+report.Table, http.StatusNotFound)
 		return
 	}
@@ -75,7 +99,7 @@ func (s *Simulator) handleGroundTruth(w http.ResponseWriter, r *http.Request) {
 			*into = parsed
 		}
 	}
-	for _, e := range s.GroundTruth(report.Table, report.From, report.To) {
+	for _, e := range s.GroundTruthOf(report.Tenant, report.Table, report.From, report.To) {
 		report.ReportIDs = append(report.ReportIDs, e.ReportID)
 	}
 	writeJSON(w, http.StatusOK, report)

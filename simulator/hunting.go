@@ -115,14 +115,15 @@ func (s *Simulator) prepareQuery(r *http.Request, api huntingAPI, now time.Time)
 	if failure != nil {
 		return nil, failure
 	}
-	if failure := s.admit(tenant, now); failure != nil {
+	s.counters.update(func(c *Counters) { c.TenantCalls[tenant.id]++ })
+	if failure := s.admit(tenant.id, now); failure != nil {
 		return nil, failure
 	}
 	req, failure := readRequest(r, api, now)
 	if failure != nil {
 		return nil, failure
 	}
-	p, failure := s.planQuery(req.query, now)
+	p, failure := s.planQuery(req.query, now, tenant.tables)
 	if failure != nil {
 		return nil, failure
 	}
@@ -130,22 +131,24 @@ func (s *Simulator) prepareQuery(r *http.Request, api huntingAPI, now time.Time)
 	return p, nil
 }
 
-func (s *Simulator) authorize(r *http.Request, now time.Time) (tenant string, failure *huntingFailure) {
+// authorize returns the tenant the call's token was issued for.
+func (s *Simulator) authorize(r *http.Request, now time.Time) (*tenant, *huntingFailure) {
 	unauthorized := func(message string) *huntingFailure {
 		return &huntingFailure{status: http.StatusUnauthorized, code: "Unauthorized", message: message}
 	}
 	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", unauthorized("Authorization header is missing or is not a bearer token.")
+		return nil, unauthorized("Authorization header is missing or is not a bearer token.")
 	}
 	issued, known := s.tokens.lookup(token)
 	switch {
 	case !known:
-		return "", unauthorized("The access token is invalid.")
+		return nil, unauthorized("The access token is invalid.")
 	case !now.Before(issued.expires):
-		return "", unauthorized("The access token has expired.")
+		return nil, unauthorized("The access token has expired.")
 	}
-	return issued.tenant, nil
+	t, _ := s.tenantOf(issued.tenant) // tokens are only issued for served tenants
+	return t, nil
 }
 
 func (s *Simulator) admit(tenant string, now time.Time) *huntingFailure {
@@ -189,11 +192,11 @@ func readRequest(r *http.Request, api huntingAPI, now time.Time) (huntingRequest
 	return req, nil
 }
 
-func (s *Simulator) planQuery(text string, now time.Time) (*plan, *huntingFailure) {
+func (s *Simulator) planQuery(text string, now time.Time, tables map[string]*table) (*plan, *huntingFailure) {
 	q, err := parseQuery(text, now)
 	var p *plan
 	if err == nil {
-		p, err = compileQuery(q, s.tables)
+		p, err = compileQuery(q, tables)
 	}
 	if err != nil { // a syntax or binding error, worded as Kusto words it
 		return nil, &huntingFailure{status: http.StatusBadRequest, code: "BadRequest", message: err.Error()}

@@ -15,6 +15,14 @@ type Options struct {
 	// token requests for other values are refused as Entra ID refuses them.
 	// An empty ClientSecret accepts no secret.
 	TenantID, ClientID, ClientSecret string
+	// MoreTenants are further tenants the app is consented in, as a
+	// multi-tenant app registration is: the same ClientID and credentials
+	// get a token at each tenant's token endpoint, for that tenant. Each
+	// tenant has its own call quota and its own events: the same tables,
+	// with ReportIds and drawn values of its own (TenantID's are those of a
+	// single-tenant simulator). GroundTruthOf and the ground truth
+	// endpoint's tenant parameter tell them apart.
+	MoreTenants []string
 	// ClientCertificate, when set, also lets the app authenticate with a
 	// client_assertion JWT signed with this certificate's RSA key.
 	ClientCertificate *x509.Certificate
@@ -145,6 +153,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.TimeoutAfter <= 0 {
 		o.TimeoutAfter = defaultTimeoutAfter
+	}
+	if err := o.checkTenants(); err != nil {
+		return o, err
 	}
 	if err := o.checkArrival(); err != nil {
 		return o, err

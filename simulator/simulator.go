@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,8 +14,10 @@ import (
 // Simulator serves the advanced hunting API, Graph's runHuntingQuery and
 // their token endpoint.
 type Simulator struct {
-	opts     Options
-	tls      *serverTLS
+	opts Options
+	tls  *serverTLS
+	// tenants are keyed by lower-case id; tables are the first tenant's.
+	tenants  map[string]*tenant
 	tables   map[string]*table
 	tokens   *tokenStore
 	quota    *callQuota
@@ -43,7 +46,7 @@ func New(opts Options) (*Simulator, error) {
 	}
 	s := &Simulator{
 		opts:     opts,
-		tables:   map[string]*table{},
+		tenants:  map[string]*tenant{},
 		tokens:   newTokenStore(),
 		quota:    newCallQuota(opts.CallsPerMinute, time.Minute),
 		counters: newCounters(),
@@ -51,16 +54,14 @@ func New(opts Options) (*Simulator, error) {
 		stopped:  make(chan struct{}),
 	}
 	s.draws = faultDraws{faults: &s.opts.Faults, seed: opts.Seed}
-	for i, spec := range opts.Tables {
-		t, err := newTable(spec, i, newArrival(opts))
+	for p, id := range opts.TenantIDs() {
+		t, err := newTenant(id, p, opts)
 		if err != nil {
 			return nil, fmt.Errorf("simulator: %w", err)
 		}
-		if _, dup := s.tables[spec.Name]; dup {
-			return nil, fmt.Errorf("simulator: table %q is given twice", spec.Name)
-		}
-		s.tables[spec.Name] = t
+		s.tenants[strings.ToLower(id)] = t
 	}
+	s.tables = s.tenants[strings.ToLower(opts.TenantID)].tables
 	if s.tls, err = newServerTLS(); err != nil {
 		return nil, fmt.Errorf("simulator: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // reportIDKey is the column, and so the attribute or body key, that
@@ -17,6 +18,9 @@ const reportIDKey = "ReportId"
 // reads.
 type otlpLogsRequest struct {
 	ResourceLogs []struct {
+		Resource struct {
+			Attributes []otlpKeyValue `json:"attributes"`
+		} `json:"resource"`
 		ScopeLogs []struct {
 			LogRecords []otlpLogRecord `json:"logRecords"`
 		} `json:"scopeLogs"`
@@ -54,30 +58,80 @@ func ReadDelivered(r io.Reader) (map[int64]int, error) {
 // ReadDeliveredOf is ReadDelivered for the records of one table, those whose
 // event name is table; every record when table is empty.
 func ReadDeliveredOf(r io.Reader, table string) (map[int64]int, error) {
+	return ReadDeliveredFrom(r, "", table)
+}
+
+// tenantAttribute is the resource attribute the receiver names each
+// record's tenant with.
+const tenantAttribute = "defender.tenant.id"
+
+// ReadDeliveredFrom is ReadDeliveredOf for the records of one tenant, those
+// whose resource's "defender.tenant.id" is tenant (in any letter case);
+// every tenant's when tenant is empty.
+func ReadDeliveredFrom(r io.Reader, tenant, table string) (map[int64]int, error) {
 	delivered := map[int64]int{}
+	err := eachDelivered(r, func(recordTenant, eventName string, id int64) {
+		if (tenant == "" || strings.EqualFold(recordTenant, tenant)) && (table == "" || eventName == table) {
+			delivered[id]++
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return delivered, nil
+}
+
+// ReadDeliveredByTenant is ReadDelivered with the counts kept apart by
+// tenant: by each record's resource's "defender.tenant.id", in lower case
+// ("" for records without one). One pass checks many tenants.
+func ReadDeliveredByTenant(r io.Reader) (map[string]map[int64]int, error) {
+	byTenant := map[string]map[int64]int{}
+	err := eachDelivered(r, func(tenant, _ string, id int64) {
+		tenant = strings.ToLower(tenant)
+		if byTenant[tenant] == nil {
+			byTenant[tenant] = map[int64]int{}
+		}
+		byTenant[tenant][id]++
+	})
+	if err != nil {
+		return nil, err
+	}
+	return byTenant, nil
+}
+
+// eachDelivered calls f with each record's tenant, event name and ReportId;
+// records without a ReportId are skipped.
+func eachDelivered(r io.Reader, f func(tenant, eventName string, id int64)) error {
 	decoder := json.NewDecoder(r)
 	for request := 1; ; request++ {
 		var logs otlpLogsRequest
 		err := decoder.Decode(&logs)
 		if errors.Is(err, io.EOF) {
-			return delivered, nil
+			return nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read delivered logs: request %d: %w", request, err)
+			return fmt.Errorf("read delivered logs: request %d: %w", request, err)
 		}
 		for _, resource := range logs.ResourceLogs {
+			tenant := resourceTenant(resource.Resource.Attributes)
 			for _, scope := range resource.ScopeLogs {
 				for _, record := range scope.LogRecords {
-					if table != "" && record.EventName != table {
-						continue
-					}
 					if id, ok := record.reportID(); ok {
-						delivered[id]++
+						f(tenant, record.EventName, id)
 					}
 				}
 			}
 		}
 	}
+}
+
+func resourceTenant(attributes []otlpKeyValue) string {
+	for _, kv := range attributes {
+		if kv.Key == tenantAttribute && kv.Value.StringValue != nil {
+			return *kv.Value.StringValue
+		}
+	}
+	return ""
 }
 
 func (r otlpLogRecord) reportID() (int64, bool) {

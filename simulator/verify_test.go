@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -44,6 +45,47 @@ func TestReadDelivered(t *testing.T) {
 				t.Fatalf("error %v, want error %v", err, tt.wantErr)
 			}
 			if !tt.wantErr && !maps.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadDeliveredFrom(t *testing.T) {
+	resource := func(tenant string, ids ...int) string {
+		var records []string
+		for _, id := range ids {
+			records = append(records, fmt.Sprintf(`{"eventName":"DeviceNetworkEvents","attributes":[{"key":"ReportId","value":{"intValue":"%d"}}]}`, id))
+		}
+		return `{"resource":{"attributes":[{"key":"defender.tenant.id","value":{"stringValue":"` + tenant + `"}}]},"scopeLogs":[{"logRecords":[` + strings.Join(records, ",") + `]}]}`
+	}
+	input := `{"resourceLogs":[` + resource("tenant-a", 1, 2) + "," + resource("TENANT-B", 3) + "," + resource("tenant-a", 2) + `]}` + "\n" +
+		`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"eventName":"DeviceNetworkEvents","attributes":[{"key":"ReportId","value":{"intValue":"9"}}]}]}]}]}` + "\n"
+	tests := []struct {
+		tenant, table string
+		want          map[int64]int
+	}{
+		{"tenant-a", "", map[int64]int{1: 1, 2: 2}},
+		{"tenant-b", "DeviceNetworkEvents", map[int64]int{3: 1}},
+		{"tenant-b", "DeviceProcessEvents", map[int64]int{}},
+		{"", "", map[int64]int{1: 1, 2: 2, 3: 1, 9: 1}},
+		{"tenant-c", "", map[int64]int{}},
+	}
+	byTenant, err := ReadDeliveredByTenant(strings.NewReader(input))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]map[int64]int{"tenant-a": {1: 1, 2: 2}, "tenant-b": {3: 1}, "": {9: 1}}; len(byTenant) != len(want) ||
+		!maps.Equal(byTenant["tenant-a"], want["tenant-a"]) || !maps.Equal(byTenant["tenant-b"], want["tenant-b"]) || !maps.Equal(byTenant[""], want[""]) {
+		t.Errorf("by tenant: got %v, want %v", byTenant, want)
+	}
+	for _, tt := range tests {
+		t.Run(tt.tenant+"/"+tt.table, func(t *testing.T) {
+			got, err := ReadDeliveredFrom(strings.NewReader(input), tt.tenant, tt.table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})

@@ -178,6 +178,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-h"}, exitOK, "-listen"},
 		{[]string{"verify", "-h"}, exitOK, "-table"},
 		{[]string{"-speed", "0"}, exitError, "-speed must be positive"},
+		{[]string{"-tenants", "0"}, exitError, "-tenants must be at least 1"},
 		{[]string{"serve", "extra"}, exitError, `unexpected argument "extra"`},
 		{[]string{"verify", "-table", "DeviceProcessEvents"}, exitError, "verify needs -ca, -table and -file"},
 		{[]string{"-client-cert", "/nonexistent.pem"}, exitError, "read client certificate"},

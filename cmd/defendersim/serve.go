@@ -27,6 +27,7 @@ type serveConfig struct {
 	options                                           simulator.Options
 	history                                           time.Duration
 	speed                                             float64
+	tenants                                           int
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
@@ -36,6 +37,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	flags.StringVar(&c.listen, "listen", defaultListen, "address to serve HTTPS on")
 	flags.StringVar(&c.caOut, "ca-out", "", "file to write the simulator's CA certificate (PEM) to, for clients to trust")
 	flags.StringVar(&c.options.TenantID, "tenant", defaultTenant, "the tenant id tokens are issued for")
+	flags.IntVar(&c.tenants, "tenants", 1, "how many tenants to serve: -tenant and the next ones numbered d0000000-0000-4000-8000-000000000001, ...,\n"+
+		"each with its own quota and events, the app consented in each (same client id and credentials)")
 	flags.StringVar(&c.options.ClientID, "client-id", defaultClientID, "the registered app's client id")
 	flags.StringVar(&c.options.ClientSecret, "client-secret", defaultSecret, "the registered app's client secret (empty: none accepted)")
 	flags.StringVar(&c.clientCertFile, "client-cert", "", "PEM certificate whose key may sign client assertions")
@@ -66,6 +69,10 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	if c.speed <= 0 {
 		return c, errors.New("-speed must be positive")
 	}
+	if c.tenants < 1 {
+		return c, errors.New("-tenants must be at least 1")
+	}
+	c.options.MoreTenants = simulator.NumberedTenantIDs(c.tenants - 1)
 	return c, nil
 }
 

@@ -19,7 +19,7 @@ import (
 )
 
 type verifyConfig struct {
-	url, caFile, table, from, to, file string
+	url, caFile, tenant, table, from, to, file string
 }
 
 func parseVerifyFlags(args []string, stderr io.Writer) (verifyConfig, error) {
@@ -28,6 +28,8 @@ func parseVerifyFlags(args []string, stderr io.Writer) (verifyConfig, error) {
 	flags.SetOutput(stderr)
 	flags.StringVar(&c.url, "url", "https://"+defaultListen, "the simulator's URL")
 	flags.StringVar(&c.caFile, "ca", "", "the simulator's CA certificate (written by -ca-out)")
+	flags.StringVar(&c.tenant, "tenant", "", "the tenant whose events to check: its ground truth, and the records whose defender.tenant.id it is\n"+
+		"(default: the simulator's first tenant, and records of any tenant)")
 	flags.StringVar(&c.table, "table", "", "the table the collector polled")
 	flags.StringVar(&c.from, "from", "", "window start, exclusive (RFC 3339; default: the beginning)")
 	flags.StringVar(&c.to, "to", "", "window end, inclusive (RFC 3339; default: the simulator's now)")
@@ -68,7 +70,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return fail(stderr, err)
 	}
 	defer exported.Close()
-	delivered, err := simulator.ReadDeliveredOf(exported, c.table)
+	delivered, err := simulator.ReadDeliveredFrom(exported, c.tenant, c.table)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -111,7 +113,7 @@ func fetchGroundTruth(ctx context.Context, c verifyConfig) ([]simulator.Event, e
 	client := &http.Client{Transport: transport, Timeout: time.Minute}
 
 	query := url.Values{"table": {c.table}}
-	for name, value := range map[string]string{"from": c.from, "to": c.to} {
+	for name, value := range map[string]string{"tenant": c.tenant, "from": c.from, "to": c.to} {
 		if value != "" {
 			query.Set(name, value)
 		}

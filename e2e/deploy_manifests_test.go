@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// manifestsDir holds the Kubernetes manifests of the sharded deployment (docs/scale.md).
+const manifestsDir = "../deploy/kubernetes"
+
+// The extensions the manifests' collector configuration needs besides this repository's receiver.
+const (
+	dbStorage        = "db_storage"
+	k8sLeaderElector = "k8s_leader_elector"
+)
+
+// TestDeployManifestsValidate reads every Kubernetes manifest in deploy/kubernetes and runs the
+// built collector's validate command on the configuration in each shard's ConfigMap. A collector
+// built without db_storage or k8s_leader_elector gets the configuration with file_storage in
+// place of the first and without the second (and the receivers' key naming it), so that everything
+// else in it is still checked; the test logs what it left out.
+func TestDeployManifestsValidate(t *testing.T) {
+	bin := collectorBinary(t)
+	components, err := exec.Command(bin, "components").Output()
+	require.NoError(t, err)
+	built := func(name string) bool { return bytes.Contains(components, []byte("name: "+name+"\n")) }
+
+	paths, err := filepath.Glob(filepath.Join(manifestsDir, "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, paths)
+	shards := 0
+	for _, path := range paths {
+		for _, doc := range readManifests(t, path) {
+			require.NotEmpty(t, doc.APIVersion, "%s: a document without apiVersion", path)
+			require.NotEmpty(t, doc.Metadata.Name, "%s: a %s without a name", path, doc.Kind)
+			if doc.Kind != "ConfigMap" {
+				continue
+			}
+			shards++
+			t.Run(filepath.Base(path), func(t *testing.T) {
+				config := map[string]any{}
+				require.NoError(t, yaml.Unmarshal([]byte(doc.Data["config.yaml"]), &config))
+				if !built(dbStorage) {
+					t.Logf("the collector has no %s: validating with file_storage in its place", dbStorage)
+					replaceExtension(config, dbStorage, "file_storage", map[string]any{"directory": t.TempDir()})
+				}
+				if !built(k8sLeaderElector) {
+					t.Logf("the collector has no %s: validating without it", k8sLeaderElector)
+					replaceExtension(config, k8sLeaderElector, "", nil)
+				}
+				configPath := writeConfig(t, t.TempDir(), config)
+				cmd := exec.Command(bin, "validate", "--config", configPath)
+				cmd.Env = append(os.Environ(), "POD_NAMESPACE=defender-otel", "DB_STORAGE_DATASOURCE=postgres://otel@db/checkpoints",
+					"DEFENDER_CLIENT_ID=11111111-1111-1111-1111-111111111111", "DEFENDER_CLIENT_SECRET="+clientSecret, "SPLUNK_HEC_TOKEN=token")
+				output, err := cmd.CombinedOutput()
+				require.NoError(t, err, "validate: %s", output)
+			})
+		}
+	}
+	require.Positive(t, shards, "no shard ConfigMap in %s", manifestsDir)
+}
+
+// manifest is the part of a Kubernetes object the test reads.
+type manifest struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name string `yaml:"name"`
+	} `yaml:"metadata"`
+	Data map[string]string `yaml:"data"`
+}
+
+// readManifests decodes every document of the YAML file at path.
+func readManifests(t *testing.T, path string) []manifest {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	decoder := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []manifest
+	for {
+		var doc manifest
+		err := decoder.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		require.NoError(t, err, path)
+		docs = append(docs, doc)
+	}
+}
+
+// replaceExtension puts the extension named with, configured as settings, in place of name in the
+// collector configuration: among the extensions, the service's and each receiver's reference to
+// it. An empty with removes the extension and the references.
+func replaceExtension(config map[string]any, name, with string, settings map[string]any) {
+	extensions, _ := config["extensions"].(map[string]any)
+	delete(extensions, name)
+	if with != "" {
+		extensions[with] = settings
+	}
+	service, _ := config["service"].(map[string]any)
+	var kept []any
+	for _, id := range service["extensions"].([]any) {
+		switch {
+		case id != name:
+			kept = append(kept, id)
+		case with != "":
+			kept = append(kept, with)
+		}
+	}
+	service["extensions"] = kept
+	receivers, _ := config["receivers"].(map[string]any)
+	for id, receiver := range receivers {
+		settings, _ := receiver.(map[string]any)
+		if !strings.HasPrefix(id, receiverID) {
+			continue
+		}
+		for key, value := range settings {
+			if value != name {
+				continue
+			}
+			if with == "" {
+				delete(settings, key)
+			} else {
+				settings[key] = with
+			}
+		}
+	}
+}
