@@ -7,11 +7,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/client-go/kubernetes/scheme"
 )
 
 // manifestsDir holds the Kubernetes manifests of the sharded deployment (docs/scale.md).
@@ -134,4 +138,40 @@ func replaceExtension(config map[string]any, name, with string, settings map[str
 			}
 		}
 	}
+}
+
+// TestDeployManifestsAreWellFormed decodes every Kubernetes object in deploy/kubernetes strictly,
+// as the API server would (a field in the wrong place is an error, not ignored), and requires each
+// Deployment's selector to pick its own pods, and its pods' anti-affinity their replicas.
+func TestDeployManifestsAreWellFormed(t *testing.T) {
+	codecs := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict)
+	paths, err := filepath.Glob(filepath.Join(manifestsDir, "*.yaml"))
+	require.NoError(t, err)
+	deployments := 0
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		for i, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(string(data), -1) {
+			if strings.TrimSpace(doc) == "" {
+				continue
+			}
+			object, _, err := codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
+			require.NoError(t, err, "%s, document %d", path, i)
+			deployment, ok := object.(*appsv1.Deployment)
+			if !ok {
+				continue
+			}
+			deployments++
+			selector := deployment.Spec.Selector.MatchLabels
+			require.NotEmpty(t, selector, "%s: %s has no selector", path, deployment.Name)
+			require.Subset(t, deployment.Spec.Template.Labels, selector, "%s: %s's selector misses its pods", path, deployment.Name)
+			if affinity := deployment.Spec.Template.Spec.Affinity; affinity != nil && affinity.PodAntiAffinity != nil {
+				for _, term := range affinity.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution {
+					require.Equal(t, selector, term.PodAffinityTerm.LabelSelector.MatchLabels,
+						"%s: %s's anti-affinity does not pick its own replicas", path, deployment.Name)
+				}
+			}
+		}
+	}
+	require.Positive(t, deployments, "no Deployment in %s", manifestsDir)
 }
