@@ -140,8 +140,10 @@ func columnsOfJSONText(text string) map[string]otlpJSONValue {
 	for name, raw := range row {
 		kind := "jsonValue"
 		switch raw[0] {
+		case 'n':
+			continue // null: a map body leaves the column out
 		case '"':
-			kind = "stringValue"
+			kind, raw = "stringValue", reencoded(raw)
 		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 			kind = "doubleValue"
 			if _, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
@@ -151,6 +153,20 @@ func columnsOfJSONText(text string) map[string]otlpJSONValue {
 		columns[name] = otlpJSONValue{kind: raw}
 	}
 	return columns
+}
+
+// reencoded writes a JSON string as the collector's OTLP/JSON does (no HTML escaping), so that it
+// compares equal to the same string in an attribute.
+func reencoded(raw json.RawMessage) json.RawMessage {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return raw
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return bytes.TrimSuffix(out.Bytes(), []byte("\n"))
 }
 
 // decodeRecords reads every record of OTLP/JSON lines, as the file exporter writes them.
