@@ -93,6 +93,9 @@ func (p *postgresServer) run(data string) error {
 	server := p.command("postgres", "-D", data, "-p", strconv.Itoa(p.port), "-k", p.socket,
 		"-c", "listen_addresses=127.0.0.1")
 	server.Stdout, server.Stderr = logFile, logFile
+	// Should the test process die before its cleanup (a timeout, a signal), the server stops with it
+	// (SIGQUIT: PostgreSQL's immediate shutdown) rather than linger on its port.
+	server.SysProcAttr.Pdeathsig = syscall.SIGQUIT
 	require.NoError(p.t, server.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- server.Wait() }()
