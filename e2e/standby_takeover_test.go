@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,8 +24,9 @@ const (
 )
 
 // TestStandbyTakesOver runs two collectors of one shard: the same receiver configuration, the same
-// storage (file_storage on one directory), and contrib's k8s_leader_elector on one Lease (served by
-// leaseAPI). The leader polls while the standby does not; the leader is killed with SIGKILL (or
+// checkpoints (contrib's db_storage on one PostgreSQL database, each collector with a file_storage
+// of its own beside it, which nothing uses), and contrib's k8s_leader_elector on one Lease (served
+// by leaseAPI). The leader polls while the standby does not; the leader is killed with SIGKILL (or
 // stopped with SIGTERM) while it delivers a history; the standby takes the lease once it expires
 // and continues from the checkpoints the leader left. In the end every event is delivered, and the
 // standby repeats at most what README ("Running a standby") allows: what the leader had handed to
@@ -69,7 +72,8 @@ func takeOver(t *testing.T, end func(leader *collectorProcess)) {
 	truth := byReportID(expected)
 	leases := startLeaseAPI(t)
 	kubeconfig := leases.kubeconfig(t)
-	storageDir := t.TempDir()
+	postgres := startPostgres(t)
+	receiver["storage"] = "db_storage"
 	intake := startOTLPSink(t)
 	intake.answerAfter(intakeLatency)
 
@@ -77,9 +81,11 @@ func takeOver(t *testing.T, end func(leader *collectorProcess)) {
 		config := collectorConfig(receiver, map[string]any{
 			"file":      fileExporter(out.path),
 			"otlp_http": map[string]any{"endpoint": intake.url, "sending_queue": map[string]any{"enabled": false}, "retry_on_failure": map[string]any{"enabled": false}},
-		}, storageDir)
+		}, t.TempDir())
 		withLeaderElector(config)
-		return startProcess(t, collectorBinary(t), name, config, "DEFENDER_CLIENT_SECRET="+clientSecret, "KUBECONFIG="+kubeconfig)
+		withDBStorage(config)
+		return startProcess(t, collectorBinary(t), name, config,
+			"DEFENDER_CLIENT_SECRET="+clientSecret, "KUBECONFIG="+kubeconfig, checkpointDSNEnv+"="+postgres.dsn())
 	}
 
 	leaderOut, standbyOut := newExportedFile(t), newExportedFile(t)
@@ -149,6 +155,29 @@ func takeOver(t *testing.T, end func(leader *collectorProcess)) {
 		require.LessOrEqual(t, report.Duplicated, len(queries)*maxBatch, "duplicated events at the %s", destination)
 	}
 	requireOneUIDPerEvent(t, intake.received())
+	// db_storage names the table after the client's component: kind, type and (empty) name.
+	var keys []string
+	for _, q := range queries {
+		keys = append(keys, "watermark/"+tenantID+"/"+q.Name)
+	}
+	slices.Sort(keys)
+	stored := postgres.psql("SELECT key FROM receiver_defender_hunting_ ORDER BY key")
+	require.Equal(t, strings.Join(keys, "\n"), stored, "the checkpoints in the database")
+}
+
+// checkpointDSNEnv names the environment variable that carries db_storage's datasource, as a secret
+// would in production: the configuration refers to it, as README's does.
+const checkpointDSNEnv = "DEFENDER_CHECKPOINT_DSN"
+
+// withDBStorage adds to a collectorConfig contrib's db_storage extension on PostgreSQL, through the
+// pgx driver, with the datasource from checkpointDSNEnv.
+func withDBStorage(config map[string]any) {
+	config["extensions"].(map[string]any)["db_storage"] = map[string]any{
+		"driver":     "pgx",
+		"datasource": "${env:" + checkpointDSNEnv + "}",
+	}
+	service := config["service"].(map[string]any)
+	service["extensions"] = append(service["extensions"].([]string), "db_storage")
 }
 
 // withLeaderElector adds to a collectorConfig contrib's k8s_leader_elector extension, on the lease
