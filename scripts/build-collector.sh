@@ -9,8 +9,17 @@ cd "$root"
 # that it can run from the repository root, where builder-config.yaml's relative paths point.
 ocb=$(go -C internal/tools tool -n builder)
 # The Go module proxy serves db_storage v0.141.0 (builder-config.yaml says why that version) but not
-# its entry of the checksum database, without which the go command refuses the module: its checksum
-# is taken from the proxy instead, for that one module only.
-export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/dbstorage"
+# its entry of the checksum database, without which the go command refuses the module. So the
+# checksum database is not asked for that one module, and its checksums are checked here instead,
+# against those recorded when it was first fetched: a module that changed fails the build.
+dbstorage=github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/dbstorage
+export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}$dbstorage"
 "$ocb" --config builder-config.yaml >&2
+pinned="$dbstorage v0.141.0 h1:XcirRkNKfsjUx5+Lm1VV5aqML8C7Y7DR/GeNtJdvWkg=
+$dbstorage v0.141.0/go.mod h1:bEnVaryWDSXbBnu6oL9hR238VnLpbYMIeS5teIVUQ2k="
+if [[ $(grep -F "$dbstorage " _build/go.sum) != "$pinned" ]]; then
+	echo "build-collector.sh: $dbstorage's checksums in _build/go.sum are not the ones recorded:" >&2
+	grep -F "$dbstorage " _build/go.sum >&2 || true
+	exit 1
+fi
 echo "$root/_build/otelcol-defender"
