@@ -46,7 +46,8 @@ type otlpAnyValue struct {
 // ReadDelivered reads the collector file exporter's output, one OTLP/JSON
 // ExportLogsServiceRequest after another, and counts how many times each
 // ReportId was delivered. A record's ReportId is its "ReportId" attribute or,
-// failing that, the "ReportId" key of its kvlist body.
+// failing that, the "ReportId" key of its body: a kvlist, or a string of the
+// row's JSON.
 func ReadDelivered(r io.Reader) (map[int64]int, error) {
 	return ReadDeliveredOf(r, "")
 }
@@ -86,6 +87,9 @@ func (r otlpLogRecord) reportID() (int64, bool) {
 	}
 	if r.Body.KvlistValue != nil {
 		return findReportID(r.Body.KvlistValue.Values)
+	}
+	if r.Body.StringValue != nil { // the row as JSON text
+		return rowReportID([]byte(*r.Body.StringValue))
 	}
 	return 0, false
 }
