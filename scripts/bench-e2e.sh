@@ -17,7 +17,8 @@
 #       starts, pushed in batches of 5,000 through the exporter alone, made from its factory with
 #       the same settings, into the same kind of endpoint, until the endpoint has them all;
 #   flat
-#       collector:splunk_hec again with ROW_CAP/4 and ROW_CAP/2: peak RSS as responses grow.
+#       the collector run of FLAT_PIPELINE again with ROW_CAP/4 and ROW_CAP/2: peak RSS as
+#       responses grow.
 #
 # Every run's delivery is checked against the simulator's ground truth after its clock stopped
 # (`defendersim verify`: every event once). It prints each run's events, seconds, events/s and peak
@@ -32,6 +33,7 @@
 #       memory      the same in memory (no storage)
 #       none        sending_queue: {enabled: false}
 #       custom      sending_queue: $SENDING_QUEUE (a YAML flow map)
+#   FLAT_PIPELINE="splunk_hec/<the first of QUEUES>"  the collector run flat repeats, e.g. file/none
 #   RECEIVER_SETTINGS    YAML lines added to the receiver block, e.g. 'columns_in: both'
 #   SPLUNK_HEC_SETTINGS, OTLP_HTTP_SETTINGS, FILE_SETTINGS
 #                        YAML lines added to that exporter's block (collector and alone runs alike),
@@ -48,6 +50,7 @@ row_cap=${ROW_CAP:-100000}
 timeout_seconds=${TIMEOUT:-600}
 pipelines=${PIPELINES:-collector:splunk_hec collector:otlp_http collector:file peer alone:splunk_hec alone:otlp_http alone:file flat}
 queues=${QUEUES:-persistent}
+flat_pipeline=${FLAT_PIPELINE:-splunk_hec/${queues%% *}}
 tenant=00000000-0000-0000-0000-000000000000
 client_id=11111111-1111-1111-1111-111111111111
 client_secret=bench-secret
@@ -114,7 +117,7 @@ sample_anon() {
 }
 
 echo "== building the collector, defendersim and the exporters-alone program" >&2
-collector=$(./scripts/build-collector.sh 2>/dev/null)
+collector=$(./scripts/build-collector.sh 2>"$work/build.log") || { cat "$work/build.log" >&2; exit 1; }
 simulator=$work/defendersim
 go build -o "$simulator" ./cmd/defendersim
 exporters=$work/exporters
@@ -148,7 +151,7 @@ page_bytes=$(response_bytes "$row_cap")
 echo "== $expected events in the simulator's history; a full page of $row_cap rows is $page_bytes bytes on the wire"
 
 # Results, by run name.
-declare -A run_events run_seconds run_peak
+declare -A run_events run_seconds run_peak run_anon
 run_names=()
 
 # record keeps a run's figures and prints them: name, events, start and end (Unix seconds), peak RSS
@@ -159,6 +162,7 @@ record() {
 	run_events[$name]=$n
 	run_seconds[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	run_peak[$name]=$peak
+	run_anon[$name]=$anon
 	awk -v name="$name" -v n="$n" -v s="${run_seconds[$name]}" -v kib="$peak" -v anon="$anon" -v check="$check" 'BEGIN {
 		printf "%-40s %7d events %6.1f s %7.0f events/s  peak RSS %7.1f MiB (anon %7.1f)  %s\n",
 			name, n, s, n / s, kib / 1024, anon / 1024, check
@@ -428,12 +432,12 @@ if wants alone:splunk_hec || wants alone:otlp_http || wants alone:file; then
 		done
 	done
 fi
-flat_caps=()
 if wants flat; then
-	first_queue=${queues%% *}
+	if [[ -z ${run_seconds[collector:$flat_pipeline]:-} ]]; then
+		run_collector "${flat_pipeline%%/*}" "${flat_pipeline#*/}" "$row_cap" "collector:$flat_pipeline"
+	fi
 	for cap in $((row_cap / 4)) $((row_cap / 2)); do
-		run_collector splunk_hec "$first_queue" "$cap" "collector:splunk_hec/$first_queue/cap=$cap"
-		flat_caps+=("$cap")
+		run_collector "${flat_pipeline%%/*}" "${flat_pipeline#*/}" "$cap" "collector:$flat_pipeline/cap=$cap"
 	done
 fi
 
@@ -463,20 +467,20 @@ for name in "${run_names[@]}"; do
 		'BEGIN { printf "%-34s peak RSS over the largest response (%s MiB): %5.2f (target <= 1)\n", name, mib, kib * 1024 / b }'
 done
 
-if ((${#flat_caps[@]} > 0)) && [[ -n $(seconds_of "collector:splunk_hec/$first_queue") ]]; then
+if wants flat; then
 	echo
-	echo "== peak RSS as responses grow: collector:splunk_hec/$first_queue, the same $expected events"
+	echo "== peak RSS as responses grow: collector:$flat_pipeline, the same $expected events"
 	smallest=
-	for cap in "${flat_caps[@]}" "$row_cap"; do
-		name=collector:splunk_hec/$first_queue/cap=$cap bytes=
+	for cap in $((row_cap / 4)) $((row_cap / 2)) "$row_cap"; do
+		name=collector:$flat_pipeline/cap=$cap bytes=
 		if ((cap == row_cap)); then
-			name=collector:splunk_hec/$first_queue bytes=$page_bytes
+			name=collector:$flat_pipeline bytes=$page_bytes
 		fi
 		bytes=${bytes:-$(response_bytes "$cap")}
 		smallest=${smallest:-${run_peak[$name]}}
-		awk -v cap="$cap" -v b="$bytes" -v kib="${run_peak[$name]}" -v first="$smallest" 'BEGIN {
-			printf "row_cap %6d: response %6.1f MiB, peak RSS %6.1f MiB, RSS/response %5.2f, RSS/first %5.2f\n",
-				cap, b / 1048576, kib / 1024, kib * 1024 / b, kib / first
+		awk -v cap="$cap" -v b="$bytes" -v kib="${run_peak[$name]}" -v anon="${run_anon[$name]}" -v first="$smallest" 'BEGIN {
+			printf "row_cap %6d: response %6.1f MiB, peak RSS %6.1f MiB (anon %6.1f), RSS/response %5.2f, RSS/first %5.2f\n",
+				cap, b / 1048576, kib / 1024, anon / 1024, kib * 1024 / b, kib / first
 		}'
 	done
 fi
