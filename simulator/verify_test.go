@@ -31,6 +31,11 @@ func TestReadDelivered(t *testing.T) {
 			want:  map[int64]int{3: 1, 5: 1},
 		},
 		{
+			name:  "string body holding the row's JSON",
+			input: `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"{\"ReportId\":6,\"FileName\":\"a\"}"}}]}]}]}`,
+			want:  map[int64]int{6: 1},
+		},
+		{
 			name:  "records without ReportId are skipped",
 			input: `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"no id"}}]}]}]}`,
 			want:  map[int64]int{},

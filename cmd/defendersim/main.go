@@ -6,6 +6,7 @@
 //
 //	defendersim [serve flags]          serve until SIGINT or SIGTERM
 //	defendersim verify [verify flags]  compare exported logs with the ground truth
+//	defendersim sink [sink flags]      a HEC and OTLP/HTTP endpoint for benchmarks
 //
 // Run either with -h for its flags.
 package main
@@ -36,6 +37,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "verify" {
 		return runVerify(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "sink" {
+		return runSink(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "serve" {
 		args = args[1:]

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -106,6 +107,34 @@ func TestServeThenVerify(t *testing.T) {
 		})
 	}
 
+	// The same events as the sink keeps them (half through HEC, half through OTLP/HTTP) and as rows.
+	var captured bytes.Buffer
+	half := len(ids) / 2
+	if err := writeCaptured(&captured, hecPath, "gzip", gzipped(t, []byte(hecBody(ids[:half]...)))); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeCaptured(&captured, otlpLogsPath, "", otlpBody(t, config.table, ids[half:]...)); err != nil {
+		t.Fatal(err)
+	}
+	var rows strings.Builder
+	for _, id := range ids {
+		fmt.Fprintf(&rows, "{\"ReportId\": %d}\n", id)
+	}
+	for format, content := range map[string]string{formatCapture: captured.String(), formatRows: rows.String()} {
+		t.Run("format "+format, func(t *testing.T) {
+			file := filepath.Join(dir, format)
+			if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut strings.Builder
+			status := run(ctx, []string{"verify", "-url", url, "-ca", caFile, "-table", config.table, "-from", from, "-to", to, "-format", format, "-file", file}, &out, &errOut)
+			want := simulator.Report{Expected: len(ids), Delivered: len(ids)}
+			if status != exitOK || strings.TrimSpace(out.String()) != want.String() {
+				t.Errorf("exit %d, printed %q %q; want %q", status, out.String(), errOut.String(), want)
+			}
+		})
+	}
+
 	if status := graphQueryWithFederatedToken(t, url, caFile); status != http.StatusOK {
 		t.Errorf("a Graph query with a token got for the federated token: %d", status)
 	}
@@ -181,6 +210,10 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-tenants", "0"}, exitError, "-tenants must be at least 1"},
 		{[]string{"serve", "extra"}, exitError, `unexpected argument "extra"`},
 		{[]string{"verify", "-table", "DeviceProcessEvents"}, exitError, "verify needs -ca, -table and -file"},
+		{[]string{"verify", "-ca", "ca.pem", "-table", "T", "-file", "f", "-format", "xml"}, exitError, `unknown -format "xml"`},
+		{[]string{"sink", "-h"}, exitOK, "-expect"},
+		{[]string{"sink"}, exitError, "sink needs -capture"},
+		{[]string{"sink", "-capture", "/nonexistent/capture"}, exitError, "open /nonexistent/capture"},
 		{[]string{"-client-cert", "/nonexistent.pem"}, exitError, "read client certificate"},
 		{[]string{"-federated-token-file", "/nonexistent"}, exitError, "read federated token: open /nonexistent"},
 		{[]string{"-federated-token-file", emptyFile}, exitError, "read federated token: " + emptyFile + " is empty"},

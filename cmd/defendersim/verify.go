@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -19,8 +20,15 @@ import (
 )
 
 type verifyConfig struct {
-	url, caFile, tenant, table, from, to, file string
+	url, caFile, tenant, table, from, to, file, format string
 }
+
+// The formats verify reads delivered events in.
+const (
+	formatOTLPJSON = "otlpjson" // the file exporter's OTLP/JSON, one request per line
+	formatCapture  = "capture"  // what `defendersim sink` received: HEC and OTLP/HTTP protobuf requests
+	formatRows     = "rows"     // one row's JSON per line
+)
 
 func parseVerifyFlags(args []string, stderr io.Writer) (verifyConfig, error) {
 	var c verifyConfig
@@ -33,12 +41,19 @@ func parseVerifyFlags(args []string, stderr io.Writer) (verifyConfig, error) {
 	flags.StringVar(&c.table, "table", "", "the table the collector polled")
 	flags.StringVar(&c.from, "from", "", "window start, exclusive (RFC 3339; default: the beginning)")
 	flags.StringVar(&c.to, "to", "", "window end, inclusive (RFC 3339; default: the simulator's now)")
-	flags.StringVar(&c.file, "file", "", "the collector file exporter's output (OTLP/JSON lines)")
+	flags.StringVar(&c.file, "file", "", "the delivered events, in -format")
+	flags.StringVar(&c.format, "format", formatOTLPJSON, "the file's format: "+formatOTLPJSON+
+		" (the collector file exporter's output), "+formatCapture+" (defendersim sink's -capture) or "+formatRows+" (a row's JSON per line)")
 	if err := flags.Parse(args); err != nil {
 		return c, err
 	}
 	if c.caFile == "" || c.table == "" || c.file == "" {
 		return c, errors.New("verify needs -ca, -table and -file")
+	}
+	switch c.format {
+	case formatOTLPJSON, formatCapture, formatRows:
+	default:
+		return c, fmt.Errorf("unknown -format %q", c.format)
 	}
 	return c, nil
 }
@@ -65,12 +80,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return fail(stderr, err)
 	}
-	exported, err := os.Open(c.file)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	defer exported.Close()
-	delivered, err := simulator.ReadDeliveredFrom(exported, c.tenant, c.table)
+	delivered, err := readDelivered(c)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -80,6 +90,25 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitMismatch
 	}
 	return exitOK
+}
+
+// readDelivered counts the table's events in the file, by ReportId. Records of other tables (and, with
+// -tenant, of other tenants) are left out where the format names each record's table and tenant
+// (OTLP/JSON); HEC events and rows do not, and count whatever their table and tenant.
+func readDelivered(c verifyConfig) (map[int64]int, error) {
+	if c.format == formatCapture {
+		return countCaptured(c.file, c.table)
+	}
+	file, err := os.Open(c.file)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	if c.format == formatRows {
+		delivered := map[int64]int{}
+		return delivered, simulator.CountRows(bufio.NewReaderSize(file, 1<<20), delivered)
+	}
+	return simulator.ReadDeliveredFrom(file, c.tenant, c.table)
 }
 
 // withoutLater leaves out of delivered the events that exist but are not
