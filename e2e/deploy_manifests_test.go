@@ -21,23 +21,11 @@ import (
 // manifestsDir holds the Kubernetes manifests of the sharded deployment (docs/scale.md).
 const manifestsDir = "../deploy/kubernetes"
 
-// The extensions the manifests' collector configuration needs besides this repository's receiver.
-const (
-	dbStorage        = "db_storage"
-	k8sLeaderElector = "k8s_leader_elector"
-)
-
 // TestDeployManifestsValidate reads every Kubernetes manifest in deploy/kubernetes and runs the
-// built collector's validate command on the configuration in each shard's ConfigMap. A collector
-// built without db_storage or k8s_leader_elector gets the configuration with file_storage in
-// place of the first and without the second (and the receivers' key naming it), so that everything
-// else in it is still checked; the test logs what it left out.
+// built collector's validate command on the configuration in each shard's ConfigMap, db_storage and
+// k8s_leader_elector included.
 func TestDeployManifestsValidate(t *testing.T) {
 	bin := collectorBinary(t)
-	components, err := exec.Command(bin, "components").Output()
-	require.NoError(t, err)
-	built := func(name string) bool { return bytes.Contains(components, []byte("name: "+name+"\n")) }
-
 	paths, err := filepath.Glob(filepath.Join(manifestsDir, "*.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, paths)
@@ -53,14 +41,6 @@ func TestDeployManifestsValidate(t *testing.T) {
 			t.Run(filepath.Base(path), func(t *testing.T) {
 				config := map[string]any{}
 				require.NoError(t, yaml.Unmarshal([]byte(doc.Data["config.yaml"]), &config))
-				if !built(dbStorage) {
-					t.Logf("the collector has no %s: validating with file_storage in its place", dbStorage)
-					replaceExtension(config, dbStorage, "file_storage", map[string]any{"directory": t.TempDir()})
-				}
-				if !built(k8sLeaderElector) {
-					t.Logf("the collector has no %s: validating without it", k8sLeaderElector)
-					replaceExtension(config, k8sLeaderElector, "", nil)
-				}
 				configPath := writeConfig(t, t.TempDir(), config)
 				cmd := exec.Command(bin, "validate", "--config", configPath)
 				cmd.Env = append(os.Environ(), "POD_NAMESPACE=defender-otel", "DB_STORAGE_DATASOURCE=postgres://otel@db/checkpoints",
@@ -98,45 +78,6 @@ func readManifests(t *testing.T, path string) []manifest {
 		}
 		require.NoError(t, err, path)
 		docs = append(docs, doc)
-	}
-}
-
-// replaceExtension puts the extension named with, configured as settings, in place of name in the
-// collector configuration: among the extensions, the service's and each receiver's reference to
-// it. An empty with removes the extension and the references.
-func replaceExtension(config map[string]any, name, with string, settings map[string]any) {
-	extensions, _ := config["extensions"].(map[string]any)
-	delete(extensions, name)
-	if with != "" {
-		extensions[with] = settings
-	}
-	service, _ := config["service"].(map[string]any)
-	var kept []any
-	for _, id := range service["extensions"].([]any) {
-		switch {
-		case id != name:
-			kept = append(kept, id)
-		case with != "":
-			kept = append(kept, with)
-		}
-	}
-	service["extensions"] = kept
-	receivers, _ := config["receivers"].(map[string]any)
-	for id, receiver := range receivers {
-		settings, _ := receiver.(map[string]any)
-		if !strings.HasPrefix(id, receiverID) {
-			continue
-		}
-		for key, value := range settings {
-			if value != name {
-				continue
-			}
-			if with == "" {
-				delete(settings, key)
-			} else {
-				settings[key] = with
-			}
-		}
 	}
 }
 
