@@ -359,7 +359,7 @@ run_peer() {
 	background+=("$peer_pid")
 	sample_anon "$peer_pid" "$run/anon" &
 	background+=($!)
-	if ! timeout "$timeout_seconds" tail --pid "$peer_pid" -f /dev/null || ! wait "$peer_pid"; then
+	if ! timeout "$timeout_seconds" tail -s 0.05 --pid "$peer_pid" -f /dev/null || ! wait "$peer_pid"; then
 		echo "peer: failed" >&2
 		exit 1
 	fi
@@ -381,7 +381,7 @@ run_alone() {
 	background+=("$program_pid")
 	sample_anon "$program_pid" "$run/anon" &
 	background+=($!)
-	if ! timeout "$timeout_seconds" tail --pid "$program_pid" -f /dev/null || ! wait "$program_pid"; then
+	if ! timeout "$timeout_seconds" tail -s 0.05 --pid "$program_pid" -f /dev/null || ! wait "$program_pid"; then
 		echo "$name: failed" >&2
 		cat "$run/exporters.log" >&2
 		exit 1
