@@ -97,7 +97,7 @@ func (s *Simulator) handleHunting(w http.ResponseWriter, r *http.Request, api hu
 	// the counters at once. The end of a whole body, though, is only sent
 	// once the handler has returned, after the bookkeeping below.
 	s.counters.update(func(c *Counters) { api.calls(c)[http.StatusOK]++ })
-	if err := writeResults(w, api, p.columns, rows, time.Since(started), brk); err != nil {
+	if err := writeResults(w, api, p.columns, rows, time.Since(started), brk, s.rendered.of(api, p)); err != nil {
 		// The body was cut off, a stall ended with the client or the
 		// simulator going away, or a write failed: the server must not
 		// end the response as if it were whole.

@@ -99,8 +99,9 @@ type bodyBreak struct {
 // writeResults streams the 200 response in api's layout: the head (the
 // legacy API's Stats and Schema, or Graph's context and schema), then the
 // rows, each encoded and written as it is generated, so that a 100,000-row
-// answer never sits in memory whole. brk, when not nil, interrupts it.
-func writeResults(w http.ResponseWriter, api huntingAPI, columns []column, rows []event, elapsed time.Duration, brk *bodyBreak) error {
+// answer never sits in memory whole. brk, when not nil, interrupts it; rendered, when not nil,
+// gives the rows written before and keeps those written now.
+func writeResults(w http.ResponseWriter, api huntingAPI, columns []column, rows []event, elapsed time.Duration, brk *bodyBreak, rendered *renderedTable) error {
 	w.Header().Set("Content-Type", api.resultsContentType())
 	w.WriteHeader(http.StatusOK)
 	out := bufio.NewWriterSize(w, 64<<10)
@@ -125,10 +126,14 @@ func writeResults(w http.ResponseWriter, api huntingAPI, columns []column, rows 
 		if i > 0 {
 			out.WriteByte(',')
 		}
-		if err := encoder.encodeRow(e); err != nil {
-			return err
+		row, ok := rendered.get(e)
+		if !ok {
+			if err := encoder.encodeRow(e); err != nil {
+				return err
+			}
+			row = encoder.buffer.Bytes()
+			rendered.put(e, row)
 		}
-		row := encoder.buffer.Bytes()
 		if brk != nil && i == brk.afterRows {
 			half := len(row) / 2
 			if err := interrupt(row[:half]); err != nil {

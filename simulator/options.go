@@ -38,6 +38,9 @@ type Options struct {
 	TokenLifetime time.Duration
 	// RowCap cuts responses to this many rows. Default: 100,000.
 	RowCap int
+	// CacheRows keeps each row's JSON text once written, to write it again as it is (benchmarks:
+	// see renderedRows). It holds every row served, so memory grows with them.
+	CacheRows bool
 	// CallsPerMinute is the per-tenant quota of hunting calls in any sliding
 	// minute; calls over it get 429. Default: 45.
 	CallsPerMinute int

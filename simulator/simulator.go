@@ -24,6 +24,7 @@ type Simulator struct {
 	counters *counters
 	served   *servedLog
 	draws    faultDraws
+	rendered *renderedRows // nil unless Options.CacheRows
 	// calls and tokenCalls number hunting calls (at either endpoint) and
 	// token requests, from 1, for the fault draws and the served log.
 	calls, tokenCalls atomic.Int64
@@ -52,6 +53,9 @@ func New(opts Options) (*Simulator, error) {
 		counters: newCounters(),
 		served:   &servedLog{},
 		stopped:  make(chan struct{}),
+	}
+	if opts.CacheRows {
+		s.rendered = &renderedRows{rows: map[renderedRowKey][]byte{}}
 	}
 	s.draws = faultDraws{faults: &s.opts.Faults, seed: opts.Seed}
 	for p, id := range opts.TenantIDs() {

@@ -46,6 +46,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	flags.DurationVar(&c.history, "history", time.Hour, "how long before start the tables' events begin")
 	flags.Float64Var(&c.speed, "speed", 1, "multiplies the default event rate of every table")
 	flags.IntVar(&c.options.RowCap, "row-cap", 100_000, "rows per response at most")
+	flags.BoolVar(&c.options.CacheRows, "cache-rows", false, "keep each row's JSON once written and write it again as it is (benchmarks: the real service's CPU is not the client's; memory grows with the rows served)")
 	flags.IntVar(&c.options.CallsPerMinute, "calls-per-minute", 45, "hunting calls per tenant in any minute before 429")
 	flags.BoolVar(&c.options.RetryAfter, "retry-after", false, "send Retry-After with 429 responses")
 	flags.DurationVar(&c.options.TokenLifetime, "token-lifetime", time.Hour, "lifetime of issued tokens")
