@@ -27,11 +27,11 @@
 # Knobs (environment):
 #   EVENTS=300000 ROW_CAP=100000 TIMEOUT=600 (seconds per run)
 #   PIPELINES="collector:splunk_hec collector:otlp_http collector:file peer alone:splunk_hec alone:otlp_http alone:file flat"
-#   QUEUES="persistent"  the exporters' sending_queue, one run each (file has no queue):
-#       persistent  README's crash-proof pipeline: on file_storage, sizer items, queue_size 200000,
-#                   block_on_overflow, batch {flush_timeout 1s, min_size 5000, max_size 10000}
-#       memory      the same in memory (no storage)
-#       none        sending_queue: {enabled: false}
+#   QUEUES="none"  the exporters' sending_queue, one run each (file has no queue):
+#       none        sending_queue: {enabled: false}: README's recommended pipeline
+#       persistent  README's pipeline for long outages: on file_storage, sizer items, queue_size
+#                   200000, block_on_overflow, batch {flush_timeout 1s, min_size 5000, max_size 10000}
+#       memory      the same in memory (no storage): not crash-proof
 #       custom      sending_queue: $SENDING_QUEUE (a YAML flow map)
 #   SIM_CACHE_ROWS=1     the simulator renders each row once (defendersim -cache-rows), all of them
 #                        before the first run: a real service renders rows on its own machines, and
@@ -40,11 +40,13 @@
 #   FLAT_PIPELINE="splunk_hec/<the first of QUEUES>"  the collector run flat repeats, e.g. file/none
 #   RECEIVER_SETTINGS    YAML lines added to the receiver block, e.g. 'columns_in: both'
 #   SPLUNK_HEC_SETTINGS, OTLP_HTTP_SETTINGS, FILE_SETTINGS
-#                        YAML lines added to that exporter's block (collector and alone runs alike),
-#                        e.g. 'disable_compression: true'; keys other than the ones set here
+#                        YAML lines added to that exporter's block (collector and alone runs alike);
+#                        keys other than the ones set here. SPLUNK_HEC_SETTINGS defaults to
+#                        'disable_compression: true', README's setting for a Splunk on the same
+#                        network; SPLUNK_HEC_SETTINGS= (empty) runs the exporter's gzip
 #
 #   scripts/bench-e2e.sh
-#   QUEUES="persistent memory none" PIPELINES="collector:splunk_hec alone:splunk_hec" scripts/bench-e2e.sh
+#   QUEUES="none memory persistent" PIPELINES="collector:splunk_hec alone:splunk_hec" scripts/bench-e2e.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -53,7 +55,7 @@ events=${EVENTS:-300000}
 row_cap=${ROW_CAP:-100000}
 timeout_seconds=${TIMEOUT:-600}
 pipelines=${PIPELINES:-collector:splunk_hec collector:otlp_http collector:file peer alone:splunk_hec alone:otlp_http alone:file flat}
-queues=${QUEUES:-persistent}
+queues=${QUEUES:-none}
 sim_cache_rows=${SIM_CACHE_ROWS:-1}
 flat_pipeline=${FLAT_PIPELINE:-splunk_hec/${queues%% *}}
 tenant=00000000-0000-0000-0000-000000000000
@@ -227,7 +229,7 @@ exporters_yaml() {
 	splunk_hec)
 		printf 'endpoint: %s/services/collector\ntoken: bench-token\n' "$target" | indent 4
 		queue_block "$queue"
-		echo "${SPLUNK_HEC_SETTINGS:-}" | indent 4
+		echo "${SPLUNK_HEC_SETTINGS-disable_compression: true}" | indent 4
 		;;
 	otlp_http)
 		printf 'endpoint: %s\n' "$target" | indent 4
