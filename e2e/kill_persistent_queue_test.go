@@ -22,7 +22,8 @@ import (
 	"github.com/defender-otel/defenderhuntingreceiver/simulator"
 )
 
-// persistentSendingQueue is the exporter's sending_queue README ("Restarts") recommends: kept on the
+// persistentSendingQueue is the exporter's sending_queue README gives for long backend outages ("A
+// pipeline that survives a crash"): kept on the
 // file_storage extension the receiver keeps its checkpoints on (one extension, a client each), sized
 // in records, batching inside the queue, and blocking the pipeline when full. With `storage`, the
 // exporter answers the pipeline once the request is written to the storage (exporterhelper v0.144.0,
@@ -56,7 +57,7 @@ func withBatchProcessor(config map[string]any) map[string]any {
 }
 
 // TestKillWithAPersistentQueue kills the collector with SIGKILL at random moments while it delivers a
-// history through the pipeline README recommends: no processors, and the otlp_http exporter batching
+// history through README's pipeline for long backend outages: no processors, and the otlp_http exporter batching
 // in a persistent sending_queue on the receiver's file_storage. It requires every event at the intake
 // in the end, as TestKillAndRestart does with an exporter that answers only once the intake has.
 //
