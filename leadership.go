@@ -2,7 +2,6 @@ package defenderhuntingreceiver
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/k8sleaderelector"
 	"go.opentelemetry.io/collector/component"
@@ -12,18 +11,7 @@ import (
 // leaderElector is the k8s_leader_elector extension that k8s_leader_elector names, or nil without
 // one. It is looked up and checked as contrib's receivers that follow it do.
 func (r *huntingReceiver) leaderElector(host component.Host) (k8sleaderelector.LeaderElection, error) {
-	if r.cfg.K8sLeaderElector == nil {
-		return nil, nil
-	}
-	ext, ok := host.GetExtensions()[*r.cfg.K8sLeaderElector]
-	if !ok {
-		return nil, fmt.Errorf("k8s_leader_elector: extension %q not found (add it under service::extensions)", r.cfg.K8sLeaderElector)
-	}
-	elector, ok := ext.(k8sleaderelector.LeaderElection)
-	if !ok {
-		return nil, fmt.Errorf("k8s_leader_elector: extension %q is not a k8s_leader_elector extension (it is a %T)", r.cfg.K8sLeaderElector, ext)
-	}
-	return elector, nil
+	return namedExtension[k8sleaderelector.LeaderElection](host, "k8s_leader_elector", r.cfg.K8sLeaderElector, "a k8s_leader_elector extension")
 }
 
 // followLeadership has the elector start a term when this collector gains the lease and end it when

@@ -190,18 +190,24 @@ func routing(table string, configured map[string]string) map[string]string {
 
 // storageExtension is the storage extension that storage names, or nil without one.
 func (r *huntingReceiver) storageExtension(host component.Host) (storage.Extension, error) {
-	if r.cfg.Storage == nil {
-		return nil, nil
+	return namedExtension[storage.Extension](host, "storage", r.cfg.Storage, "a storage extension")
+}
+
+// namedExtension is the extension id names, of the kind T, for the setting key; nil when id is.
+func namedExtension[T any](host component.Host, key string, id *component.ID, kind string) (T, error) {
+	var none T
+	if id == nil {
+		return none, nil
 	}
-	ext, ok := host.GetExtensions()[*r.cfg.Storage]
+	ext, ok := host.GetExtensions()[*id]
 	if !ok {
-		return nil, fmt.Errorf("storage: extension %q not found (add it under service::extensions)", r.cfg.Storage)
+		return none, fmt.Errorf("%s: extension %q not found (add it under service::extensions)", key, id)
 	}
-	storageExt, ok := ext.(storage.Extension)
+	typed, ok := ext.(T)
 	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", r.cfg.Storage)
+		return none, fmt.Errorf("%s: extension %q is not %s (it is a %T)", key, id, kind, ext)
 	}
-	return storageExt, nil
+	return typed, nil
 }
 
 // minSafeIngestionDelay is the shortest ingestion_delay that the receiver does not warn about in

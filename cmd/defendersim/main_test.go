@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,15 +27,36 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// exportedLogs renders ReportIds as the collector's file exporter would.
 // exportedLogs is a file exporter's output holding records of table with the ids, each with its
-// row in the body as the receiver writes it by default.
+// row in the body, on a resource without a tenant.
 func exportedLogs(table string, ids []int64) string {
-	var records []string
-	for _, id := range ids {
-		records = append(records, fmt.Sprintf(`{"eventName":%q,"body":{"kvlistValue":{"values":[{"key":"ReportId","value":{"intValue":"%d"}}]}}}`, table, id))
+	return exportedLogsOf("", table, ids)
+}
+
+// serving runs `defendersim` with args until the test's end (or stop), and returns the URL it
+// printed and stop, which ends it and returns its exit status and standard error.
+func serving(t *testing.T, args ...string) (url string, stop func() (int, string)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	stdout, stdoutWriter := io.Pipe()
+	var stderr strings.Builder
+	served := make(chan int)
+	go func() {
+		served <- run(ctx, args, stdoutWriter, &stderr)
+		stdoutWriter.Close()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("no URL printed: %v", err)
 	}
-	return `{"resourceLogs":[{"scopeLogs":[{"logRecords":[` + strings.Join(records, ",") + `]}]}]}` + "\n"
+	go io.Copy(io.Discard, stdout) //nolint:errcheck // drains the pipe until serve returns
+	stop = sync.OnceValues(func() (int, string) {
+		cancel()
+		return <-served, stderr.String()
+	})
+	t.Cleanup(func() { stop() })
+	return strings.TrimSpace(line), stop
 }
 
 func TestServeThenVerify(t *testing.T) {
@@ -44,22 +66,8 @@ func TestServeThenVerify(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(federatedToken), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-
-	stdout, stdoutWriter := io.Pipe()
-	var serveStderr strings.Builder
-	served := make(chan int)
-	go func() {
-		served <- run(ctx, []string{"-listen", "127.0.0.1:0", "-ca-out", caFile, "-history", "10m", "-speed", "2", "-federated-token-file", tokenFile}, stdoutWriter, &serveStderr)
-		stdoutWriter.Close()
-	}()
-	url, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no URL printed: %v", err)
-	}
-	url = strings.TrimSpace(url)
-	go io.Copy(io.Discard, stdout) //nolint:errcheck // drains the pipe until serve returns
+	ctx := t.Context()
+	url, stop := serving(t, "-listen", "127.0.0.1:0", "-ca-out", caFile, "-history", "10m", "-speed", "2", "-federated-token-file", tokenFile)
 
 	from, to := time.Now().Add(-11*time.Minute).Format(time.RFC3339Nano), time.Now().Add(-5*time.Minute).Format(time.RFC3339Nano)
 	config := verifyConfig{url: url, caFile: caFile, table: "DeviceNetworkEvents", from: from, to: to}
@@ -139,11 +147,11 @@ func TestServeThenVerify(t *testing.T) {
 		t.Errorf("a Graph query with a token got for the federated token: %d", status)
 	}
 
-	cancel()
-	if status := <-served; status != exitOK {
-		t.Errorf("serve exited %d: %s", status, serveStderr.String())
+	status, summary := stop()
+	if status != exitOK {
+		t.Errorf("serve exited %d: %s", status, summary)
 	}
-	if summary := serveStderr.String(); !strings.Contains(summary, "defendersim: stopped") || !strings.Contains(summary, "Graph calls by status map[200:1]") {
+	if !strings.Contains(summary, "defendersim: stopped") || !strings.Contains(summary, "Graph calls by status map[200:1]") {
 		t.Errorf("no summary with the Graph call on stderr: %q", summary)
 	}
 }

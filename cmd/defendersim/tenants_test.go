@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,15 +11,18 @@ import (
 	"github.com/defender-otel/defenderhuntingreceiver/simulator"
 )
 
-// exportedLogsOf is exportedLogs with the records on a resource naming tenant, as the receiver
-// names it.
+// exportedLogsOf is a file exporter's output holding records of table with the ids, each with its
+// row in the body, on a resource naming tenant as the receiver names it (none when it is empty).
 func exportedLogsOf(tenant, table string, ids []int64) string {
 	var records []string
 	for _, id := range ids {
 		records = append(records, fmt.Sprintf(`{"eventName":%q,"body":{"kvlistValue":{"values":[{"key":"ReportId","value":{"intValue":"%d"}}]}}}`, table, id))
 	}
-	return `{"resourceLogs":[{"resource":{"attributes":[{"key":"defender.tenant.id","value":{"stringValue":"` + tenant +
-		`"}}]},"scopeLogs":[{"logRecords":[` + strings.Join(records, ",") + `]}]}]}` + "\n"
+	resource := ""
+	if tenant != "" {
+		resource = `"resource":{"attributes":[{"key":"defender.tenant.id","value":{"stringValue":"` + tenant + `"}}]},`
+	}
+	return `{"resourceLogs":[{` + resource + `"scopeLogs":[{"logRecords":[` + strings.Join(records, ",") + `]}]}]}` + "\n"
 }
 
 // TestServeManyTenantsThenVerifyOne serves three tenants and checks one tenant's records against
@@ -30,21 +30,8 @@ func exportedLogsOf(tenant, table string, ids []int64) string {
 func TestServeManyTenantsThenVerifyOne(t *testing.T) {
 	dir := t.TempDir()
 	caFile := filepath.Join(dir, "ca.pem")
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	stdout, stdoutWriter := io.Pipe()
-	var serveStderr strings.Builder
-	served := make(chan int)
-	go func() {
-		served <- run(ctx, []string{"-listen", "127.0.0.1:0", "-ca-out", caFile, "-history", "5m", "-tenants", "3"}, stdoutWriter, &serveStderr)
-		stdoutWriter.Close()
-	}()
-	url, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no URL printed: %v", err)
-	}
-	url = strings.TrimSpace(url)
-	go io.Copy(io.Discard, stdout) //nolint:errcheck // drains the pipe until serve returns
+	ctx := t.Context()
+	url, stop := serving(t, "-listen", "127.0.0.1:0", "-ca-out", caFile, "-history", "5m", "-tenants", "3")
 
 	const table = "DeviceNetworkEvents"
 	// A window that has ended, so that its events are the same at each look.
@@ -96,8 +83,7 @@ func TestServeManyTenantsThenVerifyOne(t *testing.T) {
 		})
 	}
 
-	cancel()
-	if status := <-served; status != exitOK {
-		t.Errorf("serve exited %d: %s", status, serveStderr.String())
+	if status, stderr := stop(); status != exitOK {
+		t.Errorf("serve exited %d: %s", status, stderr)
 	}
 }
